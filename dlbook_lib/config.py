@@ -1,0 +1,126 @@
+"""Run-time settings every lesson shares: fast/full mode, seeding and device choice.
+
+* **Mode.** ``DLBOOK_FAST=1`` selects *fast mode*: the same code path on a small slice of
+  data and a few steps, used by the tests. Anything else (or unset) is *full mode*, what the
+  book shows. Lessons pick sizes with :func:`pick`, e.g. ``epochs = pick(fast=1, full=10)``.
+* **Seeding.** :func:`seed_everything` seeds Python, NumPy and PyTorch so that a notebook run
+  twice on the same device gives the same numbers.
+* **Device.** :func:`get_device` returns ``cuda`` when present, else ``mps``, else ``cpu``.
+"""
+from __future__ import annotations
+
+import os
+import random
+from typing import TypeVar
+
+import numpy as np
+
+T = TypeVar("T")
+
+FAST_ENV_VAR = "DLBOOK_FAST"
+_TRUE_WORDS = {"1", "true", "yes", "on"}
+_FALSE_WORDS = {"", "0", "false", "no", "off"}
+
+
+def is_fast_mode() -> bool:
+    """Return True when ``DLBOOK_FAST`` asks for fast mode.
+
+    Accepts ``1/true/yes/on`` (fast) and ``0/false/no/off`` or unset (full), case-insensitive.
+
+    Raises:
+        ValueError: for any other value, so a typo never silently selects a mode.
+    """
+    raw = os.environ.get(FAST_ENV_VAR, "").strip().lower()
+    if raw in _TRUE_WORDS:
+        return True
+    if raw in _FALSE_WORDS:
+        return False
+    raise ValueError(
+        f"{FAST_ENV_VAR}={os.environ[FAST_ENV_VAR]!r} is not understood: "
+        "use 1 (fast mode) or 0 / unset (full mode)."
+    )
+
+
+def mode_name() -> str:
+    """``"fast"`` or ``"full"``, for printing at the top of a lesson."""
+    return "fast" if is_fast_mode() else "full"
+
+
+def pick(*, fast: T, full: T) -> T:
+    """Return ``fast`` in fast mode and ``full`` in full mode.
+
+    Example: ``n_epochs = pick(fast=1, full=12)``.
+    """
+    return fast if is_fast_mode() else full
+
+
+def seed_everything(seed: int = 0) -> None:
+    """Seed Python's ``random``, NumPy's global generator and PyTorch (CPU and CUDA).
+
+    Also asks cuDNN for deterministic kernels, so a run repeated on the same device gives the
+    same numbers.
+
+    Raises:
+        TypeError: if ``seed`` is not an int.
+        ValueError: if ``seed`` is negative or does not fit in 32 bits (NumPy's limit).
+    """
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
+        raise TypeError(f"seed must be an int, got {type(seed).__name__}")
+    if not 0 <= int(seed) < 2**32:
+        raise ValueError(f"seed must be in [0, 2**32), got {seed}")
+    seed = int(seed)
+    random.seed(seed)
+    np.random.seed(seed)
+    try:
+        import torch
+    except ImportError:  # NumPy-only lessons still work without torch
+        return
+    torch.manual_seed(seed)  # also seeds every CUDA device
+    if hasattr(torch.backends, "cudnn"):
+        torch.backends.cudnn.deterministic = True
+        torch.backends.cudnn.benchmark = False
+
+
+def get_device(prefer: str | None = None):
+    """Return the best available ``torch.device``: cuda, then mps, then cpu.
+
+    Args:
+        prefer: force one of ``"cuda"``, ``"mps"`` or ``"cpu"``; the environment variable
+            ``DLBOOK_DEVICE`` does the same for a whole run.
+
+    Raises:
+        ValueError: if the requested device name is unknown.
+        RuntimeError: if the requested device is not available on this machine.
+    """
+    import torch
+
+    name = prefer or os.environ.get("DLBOOK_DEVICE") or None
+    if name is None:
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        mps = getattr(torch.backends, "mps", None)
+        if mps is not None and mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    name = name.strip().lower()
+    if name not in {"cuda", "mps", "cpu"}:
+        raise ValueError(f"unknown device {name!r}: use 'cuda', 'mps' or 'cpu'")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("device 'cuda' was requested but no CUDA GPU is available")
+    if name == "mps":
+        mps = getattr(torch.backends, "mps", None)
+        if mps is None or not mps.is_available():
+            raise RuntimeError("device 'mps' was requested but Apple's MPS is not available")
+    return torch.device(name)
+
+
+def describe_device(device) -> str:
+    """A human-readable device name, e.g. ``'cuda (NVIDIA H100 80GB HBM3)'`` or ``'cpu'``."""
+    import torch
+
+    device = torch.device(device)
+    if device.type == "cuda":
+        return f"cuda ({torch.cuda.get_device_name(device)})"
+    if device.type == "cpu":
+        return f"cpu ({os.cpu_count()} cores, {torch.get_num_threads()} threads)"
+    return device.type
