@@ -7,7 +7,7 @@ One module per purpose, so a lesson imports exactly what it uses:
 * ``plotting``      the book's figure style, curves, image grids, decision boundaries
 * ``training``      the PyTorch training loop the lessons share (checkpoints, NaN stop)
 * ``controls``      knobs (sliders, toggles) that switch pre-computed figures in the browser
-* ``layers``        NumPy layers with forward/backward (cs231n style)
+* ``numpy_layers``  NumPy layers with forward/backward (cs231n style), a NumPy MLP
 * ``gradient_check`` numerical gradients for checking backward passes
 * ``gan_metrics``   mode coverage and sample quality for 2-D GAN benchmarks
 

@@ -1,0 +1,258 @@
+"""Knobs that work in Jupyter, in Colab and on the static HTML page alike.
+
+A Python callback behind a slider needs a running kernel, which the HTML book does not have.
+So :func:`precomputed_control` runs the experiment once for every combination of a few
+settings per knob, keeps each figure as a PNG image, and lets the *browser* switch images:
+
+* the images sit in nested :class:`ipywidgets.Stack` widgets, one nesting level per knob
+  (the outer Stack over the first knob's values holds one Stack per value over the second
+  knob, and so on, down to the images);
+* every knob is tied with :func:`ipywidgets.jslink` from its ``index`` to the
+  ``selected_index`` of every Stack on its level.
+
+``jslink`` runs in the browser, so the widget state that Jupyter saves in the notebook (and
+that myst-nb embeds in the HTML page) keeps working without Python.
+"""
+from __future__ import annotations
+
+import html
+import inspect
+import itertools
+import math
+import numbers
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import ipywidgets as widgets
+from matplotlib.figure import Figure
+
+from dlbook_lib.config import is_fast_mode
+from dlbook_lib.plotting import figure_to_png
+
+KnobValue = Any  # a number, a string or a bool
+
+
+def _is_number(value: Any) -> bool:
+    """True for ints and floats (NumPy's too), False for bools."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _number_label(value: numbers.Real) -> str:
+    """A short readable label: ``0.01``, ``3e-05``, ``128``."""
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    return f"{float(value):g}"
+
+
+def _check_knobs(knobs: Any, what: str) -> dict[str, list[KnobValue]]:
+    """Validate a knobs mapping and return it as ``{name: [values, ...]}``."""
+    if not isinstance(knobs, Mapping):
+        raise TypeError(f"{what} must be a dict of name -> settings, got {type(knobs).__name__}")
+    if len(knobs) == 0:
+        raise ValueError(f"{what} is empty: give at least one knob, e.g. {{'lr': [0.01, 0.1]}}")
+    checked: dict[str, list[KnobValue]] = {}
+    for name, settings in knobs.items():
+        if not isinstance(name, str) or not name.isidentifier():
+            raise ValueError(f"knob name {name!r} in {what} is not a valid keyword argument name")
+        if isinstance(settings, (str, bytes)) or not isinstance(settings, Sequence):
+            raise TypeError(
+                f"settings of knob {name!r} must be a list or tuple of values, "
+                f"got {type(settings).__name__}"
+            )
+        values = list(settings)
+        if len(values) == 0:
+            raise ValueError(f"knob {name!r} in {what} has no settings")
+        numeric = [_is_number(v) for v in values]
+        if all(numeric):
+            if any(math.isnan(float(v)) for v in values):
+                raise ValueError(f"knob {name!r} in {what} has a NaN setting")
+        elif not all(isinstance(v, (str, bool)) for v in values):
+            raise TypeError(
+                f"settings of knob {name!r} must be all numbers or all strings/bools, got "
+                f"{[type(v).__name__ for v in values]} (use names and map them inside the "
+                "experiment, e.g. activation='relu')"
+            )
+        duplicates = sorted({repr(v) for i, v in enumerate(values) if v in values[:i]})
+        if duplicates:
+            raise ValueError(f"knob {name!r} in {what} repeats settings: {', '.join(duplicates)}")
+        checked[name] = values
+    return checked
+
+
+def _check_experiment(experiment: Any, names: Sequence[str]) -> None:
+    """Check that ``experiment`` accepts every knob name as a keyword, and needs nothing else."""
+    if not callable(experiment):
+        raise TypeError(f"experiment must be callable, got {type(experiment).__name__}")
+    try:
+        signature = inspect.signature(experiment)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"cannot read the parameters of experiment {experiment!r}: {err}") from err
+    params = signature.parameters
+    takes_any_keyword = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+    keyword_kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    for name in names:
+        param = params.get(name)
+        if param is not None and param.kind in keyword_kinds:
+            continue
+        if param is None and takes_any_keyword:
+            continue
+        accepted = [p.name for p in params.values() if p.kind in keyword_kinds]
+        raise ValueError(
+            f"knob {name!r} is not a keyword parameter of experiment "
+            f"{getattr(experiment, '__name__', experiment)!r}; it accepts {accepted}"
+        )
+    missing = [
+        p.name
+        for p in params.values()
+        if p.default is inspect.Parameter.empty
+        and p.kind not in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+        and p.name not in names
+    ]
+    if missing:
+        raise ValueError(f"experiment needs parameter(s) {missing} that no knob sets")
+
+
+def _make_knob(name: str, values: list[KnobValue]) -> widgets.ValueWidget:
+    """A SelectionSlider for numbers, ToggleButtons for strings/bools; starts at values[0]."""
+    description = name.replace("_", " ")
+    style = {"description_width": "initial"}  # show long descriptions in full
+    if all(_is_number(v) for v in values):
+        labels = [_number_label(v) for v in values]
+        if len(set(labels)) < len(labels):  # too close for the short form: show them in full
+            labels = [repr(v) for v in values]
+        knob = widgets.SelectionSlider(
+            options=list(zip(labels, values)),
+            index=0,
+            description=description,
+            style=style,
+        )
+    else:
+        knob = widgets.ToggleButtons(
+            options=[(str(v), v) for v in values],
+            index=0,
+            description=description,
+            style=style,
+        )
+    knob.add_class("dlbook-knob")
+    return knob
+
+
+def _build_stack(
+    settings_lists: list[list[KnobValue]],
+    images: dict[tuple, widgets.Image],
+    prefix: tuple,
+    stacks_by_level: list[list[widgets.Stack]],
+) -> widgets.Widget:
+    """The Stack tree below ``prefix``: one nesting level per knob, images at the leaves."""
+    level = len(prefix)
+    if level == len(settings_lists):
+        return images[prefix]
+    children = [
+        _build_stack(settings_lists, images, prefix + (value,), stacks_by_level)
+        for value in settings_lists[level]
+    ]
+    stack = widgets.Stack(children=children, selected_index=0)
+    stack.add_class("dlbook-stack")
+    stacks_by_level[level].append(stack)
+    return stack
+
+
+def precomputed_control(
+    experiment: Callable[..., Figure],
+    knobs: Mapping[str, Sequence[KnobValue]],
+    *,
+    fast_knobs: Mapping[str, Sequence[KnobValue]] | None = None,
+    title: str | None = None,
+) -> widgets.VBox:
+    """Pre-compute a figure per combination of knob settings; the browser switches them.
+
+    ``experiment(**settings)`` is called once per combination, in ``itertools.product`` order
+    of the knobs' settings; each figure becomes a PNG :class:`ipywidgets.Image` and is closed.
+    Numeric knobs become a ``SelectionSlider``, string/bool knobs ``ToggleButtons``; each is
+    ``jslink``-ed (``index`` -> ``selected_index``) to every Stack of its nesting level, so the
+    control works without a kernel (static HTML book, a reopened notebook).
+
+    Example::
+
+        def experiment(lr, activation):
+            ...train, then return a matplotlib Figure...
+
+        precomputed_control(experiment, {"lr": [0.001, 0.01, 0.1], "activation": ["relu", "tanh"]})
+
+    Args:
+        experiment: returns a ``matplotlib.figure.Figure`` for one setting of every knob.
+        knobs: keyword of ``experiment`` -> its settings (a list, at least one value, no
+            duplicates; all numbers, or all strings/bools). Keep them few: the number of
+            figures is the product of the list lengths.
+        fast_knobs: settings to use in fast mode (``DLBOOK_FAST=1``), same names as ``knobs``;
+            when ``None`` fast mode keeps each knob's first and last setting.
+        title: optional bold line above the knobs.
+
+    Returns:
+        A ``VBox`` (CSS class ``dlbook-control``) holding the title, the knobs and the outer
+        Stack. For inspection it carries: ``box.knobs`` (name -> knob widget), ``box.images``
+        (settings tuple in knob order -> Image), ``box.links`` (every ``Link`` that ``jslink`` made),
+        ``box.stacks`` (one list of Stacks per knob level) and ``box.settings`` (name -> the
+        settings actually used).
+
+    Raises:
+        TypeError: if ``experiment`` is not callable or does not return a Figure, or knob
+            settings have the wrong type.
+        ValueError: for an empty ``knobs``, a knob without settings, repeated settings, a knob
+            name that ``experiment`` does not accept, a required parameter of ``experiment``
+            that no knob sets, or ``fast_knobs`` with other names than ``knobs``.
+    """
+    full_settings = _check_knobs(knobs, "knobs")
+    if fast_knobs is not None:
+        fast_settings = _check_knobs(fast_knobs, "fast_knobs")
+        if list(fast_settings) != list(full_settings):
+            raise ValueError(
+                f"fast_knobs must name the same knobs as knobs, in the same order: "
+                f"got {list(fast_settings)}, expected {list(full_settings)}"
+            )
+    else:  # first and last: the fewest settings that still exercise the switching
+        fast_settings = {
+            name: values[:1] + values[-1:] if len(values) > 1 else values
+            for name, values in full_settings.items()
+        }
+    names = list(full_settings)
+    _check_experiment(experiment, names)
+    settings = fast_settings if is_fast_mode() else full_settings
+    settings_lists = [settings[name] for name in names]
+
+    images: dict[tuple, widgets.Image] = {}
+    for combination in itertools.product(*settings_lists):
+        kwargs = dict(zip(names, combination))
+        fig = experiment(**kwargs)
+        if not isinstance(fig, Figure):
+            raise TypeError(
+                f"experiment({', '.join(f'{k}={v!r}' for k, v in kwargs.items())}) returned "
+                f"{type(fig).__name__}; it must return a matplotlib Figure"
+            )
+        image = widgets.Image(
+            value=figure_to_png(fig),
+            format="png",
+            layout=widgets.Layout(max_width="100%", height="auto"),
+        )
+        images[combination] = image
+
+    stacks_by_level: list[list[widgets.Stack]] = [[] for _ in names]
+    outer_stack = _build_stack(settings_lists, images, (), stacks_by_level)
+
+    knob_widgets = {name: _make_knob(name, settings[name]) for name in names}
+    links = [
+        widgets.jslink((knob_widgets[name], "index"), (stack, "selected_index"))
+        for name, level_stacks in zip(names, stacks_by_level)
+        for stack in level_stacks
+    ]
+
+    header = [] if title is None else [widgets.HTML(f"<b>{html.escape(title)}</b>")]
+    box = widgets.VBox(children=[*header, *knob_widgets.values(), outer_stack])
+    box.add_class("dlbook-control")
+    # Plain attributes (not traits): they keep the links alive and let tests inspect the tree.
+    box.knobs = knob_widgets
+    box.images = images
+    box.links = links
+    box.stacks = stacks_by_level
+    box.settings = {name: list(values) for name, values in zip(names, settings_lists)}
+    return box

@@ -1,0 +1,776 @@
+"""The PyTorch training loop the lessons share, with checkpoints that make a run resumable.
+
+* :func:`fit` trains a model on in-memory tensors ``(X, y)`` for a number of epochs and returns
+  its *history*, a plain dict of lists with one entry per epoch::
+
+      {"epoch": [1, 2, ...], "train_loss": [...], "train_accuracy": [...],
+       "val_loss": [...], "val_accuracy": [...], "examples_per_second": [...], "seconds": [...]}
+
+  (the ``val_`` keys only with ``val_data``, the ``accuracy`` keys only for class labels).
+  With ``checkpoint_path`` it saves everything after each epoch, so a run that was killed
+  resumes from its last finished epoch when the cell is run again, and a finished run is
+  loaded instead of trained.
+* :func:`evaluate` and :func:`predict` run a model without gradients, in batches.
+* :class:`Checkpoint` saves and loads one dict atomically; custom loops (GANs) use it too.
+* :class:`TrainingDiverged` is raised when the loss becomes NaN or infinite.
+
+Why no ``DataLoader``: the lessons' data sets fit in memory, so the data is moved to the device
+once and each batch is a slice of a seeded permutation. That is faster than worker processes
+for small images, and it makes the order of the batches a pure function of ``seed`` and the
+epoch number, which is what lets a resumed run continue exactly where it stopped.
+"""
+from __future__ import annotations
+
+import math
+import os
+import random
+import time
+import uuid
+from pathlib import Path
+from typing import Any, Callable, Optional, Tuple, Union
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+from tqdm.auto import tqdm
+
+from dlbook_lib.config import get_device
+
+__all__ = ["Checkpoint", "TrainingDiverged", "evaluate", "fit", "predict"]
+
+ArrayLike = Union[Tensor, np.ndarray]
+Data = Tuple[ArrayLike, ArrayLike]
+LossFn = Callable[[Any, Tensor], Tensor]
+
+_CHECKPOINT_FORMAT = "dlbook_lib.training.fit/1"
+_ON_NAN_CHOICES = ("raise", "stop")
+
+
+class TrainingDiverged(RuntimeError):
+    """The training loss became NaN or infinite; the message says where and what to try.
+
+    Attributes:
+        epoch: the 1-based epoch in which it happened.
+        batch: the 1-based batch within that epoch.
+        loss: the loss value (``nan``, ``inf`` or ``-inf``).
+    """
+
+    def __init__(self, epoch: int, batch: int, n_batches: int, loss: float) -> None:
+        self.epoch = epoch
+        self.batch = batch
+        self.loss = loss
+        super().__init__(
+            f"Training diverged: the loss became {loss} in epoch {epoch}, batch {batch} of "
+            f"{n_batches}, so the weights can no longer be trusted. Try a smaller learning "
+            "rate (10 times smaller is a good first step), and check the inputs for NaN or "
+            "infinite values and for a large scale (standardise the features)."
+        )
+
+
+# --------------------------------------------------------------------------- checkpoint file
+
+
+class Checkpoint:
+    """One checkpoint file: a dict saved with ``torch.save``, written atomically.
+
+    Example::
+
+        ckpt = Checkpoint("checkpoints/gan.pt")
+        state = ckpt.load()                      # None when there is no file yet
+        ckpt.save({"step": 100, "G": G.state_dict()})
+
+    Raises:
+        TypeError: if ``path`` is not a string or ``os.PathLike``.
+    """
+
+    def __init__(self, path: str | os.PathLike) -> None:
+        if not isinstance(path, (str, os.PathLike)):
+            raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
+        self.path = Path(path)
+
+    def __repr__(self) -> str:
+        return f"Checkpoint({str(self.path)!r})"
+
+    def exists(self) -> bool:
+        """True when the checkpoint file exists."""
+        return self.path.is_file()
+
+    def save(self, state: dict) -> None:
+        """Save ``state`` so that the file is always either the old or the new checkpoint.
+
+        The dict is written to a temporary file in the same folder and then moved over the
+        old file with ``os.replace`` (atomic), so a kill during saving never leaves a broken
+        file. Missing parent folders are created.
+
+        Raises:
+            TypeError: if ``state`` is not a dict.
+        """
+        if not isinstance(state, dict):
+            raise TypeError(f"state must be a dict, got {type(state).__name__}")
+        folder = self.path.parent
+        folder.mkdir(parents=True, exist_ok=True)
+        # A unique name in the same folder (os.replace is atomic only within a file system);
+        # plain open() rather than mkstemp so the file gets the usual permissions.
+        tmp_name = folder / f".{self.path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp"
+        try:
+            with open(tmp_name, "xb") as file:
+                torch.save(state, file)
+                file.flush()
+                os.fsync(file.fileno())
+            os.replace(tmp_name, self.path)
+        except BaseException:
+            # Also on KeyboardInterrupt: remove the half-written file, keep the old checkpoint.
+            try:
+                os.unlink(tmp_name)
+            except FileNotFoundError:
+                pass
+            raise
+
+    def load(self, map_location: Any = None) -> dict | None:
+        """Load the saved dict, or return None when there is no file.
+
+        Args:
+            map_location: passed to ``torch.load``, e.g. ``"cpu"`` to load tensors saved on a
+                GPU onto a machine without one.
+
+        Raises:
+            RuntimeError: if the file cannot be read (corrupt, truncated, not a checkpoint);
+                the message names the file and says to delete it.
+        """
+        if not self.exists():
+            return None
+        try:
+            # Our own files, which also hold NumPy and Python RNG states: full unpickling.
+            state = torch.load(self.path, map_location=map_location, weights_only=False)
+        except Exception as error:
+            raise RuntimeError(
+                f"checkpoint {str(self.path)!r} could not be read "
+                f"({type(error).__name__}: {error}). It is probably corrupt (e.g. truncated). "
+                f"Delete it to start over: Checkpoint({str(self.path)!r}).delete()"
+            ) from error
+        if not isinstance(state, dict):
+            raise RuntimeError(
+                f"checkpoint {str(self.path)!r} holds a {type(state).__name__}, not a dict: it "
+                f"is not one of ours. Delete it to start over: "
+                f"Checkpoint({str(self.path)!r}).delete()"
+            )
+        return state
+
+    def delete(self) -> None:
+        """Delete the checkpoint file; nothing happens when there is none."""
+        self.path.unlink(missing_ok=True)
+
+
+# --------------------------------------------------------------------------- input checks
+
+
+def _check_int(value: Any, name: str, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {value}")
+    return int(value)
+
+
+def _as_tensor(array: Any, name: str) -> Tensor:
+    """A tensor from a tensor or a NumPy array (floats become float32, integers int64)."""
+    if isinstance(array, Tensor):
+        tensor = array
+    elif isinstance(array, np.ndarray):
+        if array.dtype == object:
+            raise TypeError(f"{name} is a NumPy array of Python objects; use a numeric dtype")
+        tensor = torch.from_numpy(np.ascontiguousarray(array))
+        if tensor.is_floating_point():
+            tensor = tensor.to(torch.get_default_dtype())  # NumPy's float64 -> float32
+        elif tensor.dtype != torch.bool:
+            tensor = tensor.long()  # class labels, as cross_entropy wants them
+    else:
+        raise TypeError(
+            f"{name} must be a torch.Tensor or a NumPy array, got {type(array).__name__}"
+        )
+    if tensor.ndim == 0:
+        raise ValueError(f"{name} must have a first (example) dimension, got a scalar")
+    return tensor
+
+
+def _as_pair(data: Any, name: str) -> tuple[Tensor, Tensor]:
+    """Check that ``data`` is an ``(X, y)`` pair of equal length and convert it to tensors."""
+    if not isinstance(data, (tuple, list)) or len(data) != 2:
+        raise TypeError(f"{name} must be a pair (X, y) of tensors or NumPy arrays")
+    X = _as_tensor(data[0], f"{name}[0] (X)")
+    y = _as_tensor(data[1], f"{name}[1] (y)")
+    if len(X) != len(y):
+        raise ValueError(
+            f"{name}: X has {len(X)} examples but y has {len(y)}; they must match one to one"
+        )
+    if len(X) == 0:
+        raise ValueError(f"{name} is empty: X and y have 0 examples")
+    return X, y
+
+
+def _check_optimizer(model: nn.Module, optimizer: Any) -> None:
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        raise TypeError(
+            f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}"
+        )
+    model_params = {id(p) for p in model.parameters()}
+    for group in optimizer.param_groups:
+        if any(id(p) not in model_params for p in group["params"]):
+            raise ValueError(
+                "the optimizer updates parameters that are not in this model. Build the "
+                "optimizer on this model, e.g. torch.optim.SGD(model.parameters(), lr=0.1); "
+                "the usual cause is re-creating the model without re-creating the optimizer."
+            )
+
+
+def _check_scheduler(scheduler: Any, optimizer: torch.optim.Optimizer) -> None:
+    if scheduler is None:
+        return
+    for method in ("step", "state_dict", "load_state_dict"):
+        if not callable(getattr(scheduler, method, None)):
+            raise TypeError(
+                f"scheduler must be a torch.optim.lr_scheduler object (it has no {method}()), "
+                f"got {type(scheduler).__name__}"
+            )
+    if getattr(scheduler, "optimizer", None) is not optimizer:
+        raise ValueError("the scheduler was built on a different optimizer than the one given")
+
+
+def _resolve_device(device: Any) -> torch.device:
+    if device is None:
+        return get_device()
+    if not isinstance(device, (str, torch.device)):
+        raise TypeError(f"device must be a str or torch.device, got {type(device).__name__}")
+    return torch.device(device)
+
+
+def _model_device(model: nn.Module) -> torch.device:
+    """The device of the model's first parameter or buffer (cpu for a model with neither)."""
+    for tensor in list(model.parameters()) + list(model.buffers()):
+        return tensor.device
+    return torch.device("cpu")
+
+
+# --------------------------------------------------------------------------- one pass
+
+
+def _synchronize(device: torch.device) -> None:
+    """Wait for queued GPU work, so that wall-clock timings measure the work itself."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    elif device.type == "mps":
+        torch.mps.synchronize()
+
+
+def _count_correct(output: Any, target: Tensor) -> tuple[int, int] | None:
+    """``(correct, total)`` when ``target`` holds class labels for ``output``, else None.
+
+    That is: integer targets, and ``output.argmax(-1)`` of the targets' shape, so ``(N, C)``
+    scores with ``(N,)`` labels and ``(N, T, V)`` scores with ``(N, T)`` labels both count.
+    """
+    if not isinstance(output, Tensor) or output.ndim == 0 or output.shape[-1] < 2:
+        return None
+    if target.dtype.is_floating_point or target.dtype.is_complex or target.dtype == torch.bool:
+        return None
+    predicted = output.argmax(-1)
+    if predicted.shape != target.shape:
+        return None
+    return int((predicted == target).sum().item()), target.numel()
+
+
+def _scalar_loss(loss: Any) -> Tensor:
+    if not isinstance(loss, Tensor) or loss.ndim != 0:
+        shape = tuple(loss.shape) if isinstance(loss, Tensor) else type(loss).__name__
+        raise ValueError(
+            f"loss_fn must return a scalar tensor (a mean over the batch), got {shape}"
+        )
+    return loss
+
+
+def _epoch_seed(seed: int, epoch: int) -> int:
+    """A well-mixed 32-bit seed for the batch order of one epoch."""
+    return int(np.random.SeedSequence([seed, epoch]).generate_state(1)[0])
+
+
+def _train_one_epoch(
+    model: nn.Module,
+    X: Tensor,
+    y: Tensor,
+    *,
+    optimizer: torch.optim.Optimizer,
+    loss_fn: LossFn,
+    batch_size: int,
+    seed: int,
+    epoch: int,
+) -> tuple[float, float | None, float]:
+    """One pass over ``(X, y)`` in a seeded order: ``(mean loss, accuracy or None, seconds)``.
+
+    Raises:
+        TrainingDiverged: at the first batch whose loss is NaN or infinite (before the step).
+    """
+    model.train()
+    n = len(X)
+    generator = torch.Generator().manual_seed(_epoch_seed(seed, epoch))
+    order = torch.randperm(n, generator=generator).to(X.device)
+    n_batches = math.ceil(n / batch_size)
+    total_loss, correct, counted, has_accuracy = 0.0, 0, 0, True
+    _synchronize(X.device)
+    start = time.perf_counter()
+    for batch in range(n_batches):
+        index = order[batch * batch_size : (batch + 1) * batch_size]
+        X_batch, y_batch = X[index], y[index]
+        optimizer.zero_grad(set_to_none=True)
+        output = model(X_batch)
+        loss = _scalar_loss(loss_fn(output, y_batch))
+        value = loss.item()
+        if not math.isfinite(value):
+            raise TrainingDiverged(epoch, batch + 1, n_batches, value)
+        loss.backward()
+        optimizer.step()
+        total_loss += value * len(index)
+        counts = _count_correct(output, y_batch) if has_accuracy else None
+        if counts is None:
+            has_accuracy = False
+        else:
+            correct, counted = correct + counts[0], counted + counts[1]
+    _synchronize(X.device)
+    seconds = time.perf_counter() - start
+    return total_loss / n, (correct / counted if has_accuracy else None), seconds
+
+
+def _evaluate_tensors(
+    model: nn.Module, X: Tensor, y: Tensor, loss_fn: LossFn, batch_size: int, device: torch.device
+) -> dict[str, float]:
+    """Mean loss (and accuracy) over ``(X, y)`` in eval mode; restores the model's mode."""
+    was_training = model.training
+    model.eval()
+    total_loss, correct, counted, has_accuracy = 0.0, 0, 0, True
+    try:
+        with torch.no_grad():
+            for start in range(0, len(X), batch_size):
+                X_batch = X[start : start + batch_size].to(device)
+                y_batch = y[start : start + batch_size].to(device)
+                output = model(X_batch)
+                loss = _scalar_loss(loss_fn(output, y_batch))
+                total_loss += loss.item() * len(X_batch)
+                counts = _count_correct(output, y_batch) if has_accuracy else None
+                if counts is None:
+                    has_accuracy = False
+                else:
+                    correct, counted = correct + counts[0], counted + counts[1]
+    finally:
+        model.train(was_training)
+    result = {"loss": total_loss / len(X)}
+    if has_accuracy:
+        result["accuracy"] = correct / counted
+    return result
+
+
+# --------------------------------------------------------------------------- checkpoint state
+
+
+def _rng_states(device: torch.device) -> dict[str, Any]:
+    """Every random-number state that training may draw from (dropout, noise...)."""
+    states: dict[str, Any] = {
+        "torch": torch.get_rng_state(),
+        "numpy": np.random.get_state(),
+        "python": random.getstate(),
+        "cuda": None,
+        "mps": None,
+    }
+    if device.type == "cuda":
+        states["cuda"] = torch.cuda.get_rng_state_all()
+    elif device.type == "mps":
+        states["mps"] = torch.mps.get_rng_state()
+    return states
+
+
+def _restore_rng_states(states: dict[str, Any], device: torch.device) -> None:
+    torch.set_rng_state(states["torch"])
+    np.random.set_state(states["numpy"])
+    random.setstate(states["python"])
+    # A GPU state only applies to the same kind of device; a run moved to another device
+    # continues correctly but cannot repeat the other device's numbers anyway.
+    cuda_states = states.get("cuda")
+    if device.type == "cuda" and cuda_states is not None:
+        if len(cuda_states) == torch.cuda.device_count():
+            torch.cuda.set_rng_state_all(cuda_states)
+    if device.type == "mps" and states.get("mps") is not None:
+        torch.mps.set_rng_state(states["mps"])
+
+
+def _delete_hint(path: Path) -> str:
+    return f"delete the file to start over: Checkpoint({str(path)!r}).delete()"
+
+
+def _check_model_state_fits(model: nn.Module, saved: dict, path: Path) -> None:
+    """Compare names and shapes first, so a mismatch never leaves the model half-loaded."""
+    expected = model.state_dict()
+    missing = [name for name in expected if name not in saved]
+    unexpected = [name for name in saved if name not in expected]
+    wrong_shape = [
+        f"{name} is {tuple(saved[name].shape)} in the file but {tuple(value.shape)} in the model"
+        for name, value in expected.items()
+        if name in saved and isinstance(value, Tensor) and isinstance(saved[name], Tensor)
+        and saved[name].shape != value.shape
+    ]
+    problems = []
+    if missing:
+        problems.append(f"missing {missing[:5]}")
+    if unexpected:
+        problems.append(f"unexpected {unexpected[:5]}")
+    if wrong_shape:
+        problems.append("; ".join(wrong_shape[:5]))
+    if problems:
+        raise ValueError(
+            f"checkpoint {str(path)!r} holds weights that do not fit this model ("
+            + "; ".join(problems)
+            + "). It was written for a different architecture: pass another checkpoint_path, "
+            f"or {_delete_hint(path)}"
+        )
+
+
+def _restore_checkpoint(
+    saved: dict,
+    path: Path,
+    *,
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    scheduler: Any,
+    settings: dict[str, Any],
+    epochs: int,
+    device: torch.device,
+) -> tuple[int, dict[str, list]]:
+    """Check that ``saved`` belongs to this run, load it, and return ``(epochs done, history)``.
+
+    Everything is checked before anything is loaded, so an error leaves the model untouched.
+    """
+    if saved.get("format") != _CHECKPOINT_FORMAT:
+        raise ValueError(
+            f"{str(path)!r} is not a checkpoint written by dlbook_lib.training.fit "
+            f"(or it is from an older version); {_delete_hint(path)}"
+        )
+    done = saved["epoch"]
+    if done > epochs:
+        raise ValueError(
+            f"checkpoint {str(path)!r} already holds {done} epochs but fit was asked for "
+            f"epochs={epochs}. Pass epochs={done} or more to use it, or {_delete_hint(path)}"
+        )
+    changed = [
+        f"{key} was {saved['settings'].get(key)!r}, now {value!r}"
+        for key, value in settings.items()
+        if saved["settings"].get(key) != value
+    ]
+    if changed:
+        raise ValueError(
+            f"checkpoint {str(path)!r} was written by a different run ({'; '.join(changed)}), "
+            f"and resuming would mix the two. Use the original settings, or {_delete_hint(path)}"
+        )
+    _check_model_state_fits(model, saved["model"], path)
+    saved_sizes = [len(group["params"]) for group in saved["optimizer"]["param_groups"]]
+    sizes = [len(group["params"]) for group in optimizer.param_groups]
+    if saved_sizes != sizes:
+        raise ValueError(
+            f"checkpoint {str(path)!r} holds an optimizer state for parameter groups of sizes "
+            f"{saved_sizes}, but this optimizer has {sizes}; {_delete_hint(path)}"
+        )
+    model.load_state_dict(saved["model"])
+    try:
+        optimizer.load_state_dict(saved["optimizer"])
+    except ValueError as error:
+        raise ValueError(
+            f"checkpoint {str(path)!r} holds an optimizer state that does not fit this optimizer "
+            f"({error}); {_delete_hint(path)}"
+        ) from error
+    if scheduler is not None:
+        scheduler.load_state_dict(saved["scheduler"])
+    _restore_rng_states(saved["rng"], device)
+    history = saved["history"]
+    if any(len(values) != done for values in history.values()):
+        raise ValueError(
+            f"checkpoint {str(path)!r} has an inconsistent history; {_delete_hint(path)}"
+        )
+    return done, history
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def fit(
+    model: nn.Module,
+    train_data: Data,
+    *,
+    epochs: int,
+    optimizer: torch.optim.Optimizer,
+    loss_fn: LossFn | None = None,
+    val_data: Data | None = None,
+    batch_size: int = 128,
+    device: str | torch.device | None = None,
+    checkpoint_path: str | os.PathLike | None = None,
+    seed: int = 0,
+    progress: bool = True,
+    on_nan: str = "raise",
+    scheduler: Any = None,
+) -> dict[str, list[float]]:
+    """Train ``model`` for ``epochs`` epochs and return its history, one entry per epoch.
+
+    Args:
+        model: any ``nn.Module``; it is moved to ``device``. Moving keeps the same Parameter
+            objects, so an optimizer built before on ``model.parameters()`` keeps working,
+            but it must be built on *this* model (a ValueError says so otherwise).
+        train_data: ``(X, y)``, tensors or NumPy arrays with the same first dimension ``N``,
+            e.g. ``X`` of shape ``(N, C, H, W)`` and ``y`` of shape ``(N,)``. They are moved
+            to the device once and stay there; NumPy floats become float32, integers int64.
+        epochs: the total number of epochs of the run (including those in a checkpoint).
+        optimizer: a ``torch.optim.Optimizer`` built on ``model.parameters()``.
+        loss_fn: ``loss_fn(output, target) -> scalar tensor``; default
+            ``torch.nn.functional.cross_entropy`` (output ``(N, C)``, target ``(N,)``).
+            For sequence outputs ``(N, T, V)`` pass e.g.
+            ``lambda out, y: F.cross_entropy(out.flatten(0, 1), y.flatten())``.
+        val_data: optional ``(X_val, y_val)``, evaluated after every epoch.
+        batch_size: examples per step (the last batch of an epoch may be smaller); also used
+            for the validation pass.
+        device: ``"cuda"``, ``"mps"``, ``"cpu"`` or a ``torch.device``; None picks
+            :func:`dlbook_lib.config.get_device`.
+        checkpoint_path: save everything after every epoch to this file, and resume from it
+            when it exists (see below).
+        seed: fixes the batch order (a permutation seeded from ``seed`` and the epoch) and,
+            at the start of a fresh run, PyTorch's global generator, from which the model's
+            own randomness (dropout) draws. The same seed on the same device gives the same
+            numbers.
+        progress: show a progress bar over epochs with the latest losses.
+        on_nan: what to do when a training loss is NaN or infinite: ``"raise"`` raises
+            :class:`TrainingDiverged`; ``"stop"`` prints its message and returns the history
+            of the epochs finished so far.
+        scheduler: optional learning-rate scheduler built on ``optimizer``; stepped once after
+            every epoch, with the validation loss (else the training loss) for
+            ``ReduceLROnPlateau``.
+
+    Returns:
+        ``{"epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy",
+        "examples_per_second", "seconds"}`` -> lists of floats (``epoch`` 1-based ints).
+        Losses are means over examples. The ``accuracy`` keys are present only when the
+        targets are integer class labels and ``output.argmax(-1)`` has their shape (``(N, C)``
+        scores or ``(N, T, V)`` sequence scores); the ``val_`` keys only with ``val_data``.
+        ``examples_per_second`` counts training examples per second of the training pass;
+        ``seconds`` is the whole epoch, validation included.
+
+    Checkpoints: after each epoch the model, optimizer and scheduler states, the history and
+    the random-number states are saved atomically. Calling ``fit`` again with the same path
+    prints ``resuming from epoch k of n`` and continues exactly as the uninterrupted run would
+    have (same device); when all ``epochs`` are done it loads the model and returns the saved
+    history without training. The model's train/eval mode is restored when ``fit`` returns.
+
+    Raises:
+        TypeError: if an argument has the wrong type (model, data, optimizer, scheduler...).
+        ValueError: if X and y differ in length or are empty; if ``epochs`` or ``batch_size``
+            is below 1; if ``on_nan`` is not ``"raise"``/``"stop"``; if the optimizer is not
+            built on this model; if the checkpoint holds more epochs than ``epochs``, weights
+            that do not fit the model, or comes from a run with other settings (seed,
+            batch size, data sizes, optimizer or scheduler class): the message says to delete
+            the file to start over; if ``loss_fn`` does not return a scalar tensor.
+        TrainingDiverged: with ``on_nan="raise"``, when a training loss is NaN or infinite.
+        RuntimeError: if the checkpoint file is corrupt (from :meth:`Checkpoint.load`).
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    epochs = _check_int(epochs, "epochs", 1)
+    batch_size = _check_int(batch_size, "batch_size", 1)
+    seed = _check_int(seed, "seed", 0)
+    if on_nan not in _ON_NAN_CHOICES:
+        raise ValueError(f"on_nan must be 'raise' or 'stop', got {on_nan!r}")
+    _check_optimizer(model, optimizer)
+    _check_scheduler(scheduler, optimizer)
+    if loss_fn is None:
+        loss_fn = F.cross_entropy
+    elif not callable(loss_fn):
+        raise TypeError(f"loss_fn must be callable, got {type(loss_fn).__name__}")
+    device = _resolve_device(device)
+    X_train, y_train = (t.to(device) for t in _as_pair(train_data, "train_data"))
+    val = None if val_data is None else tuple(t.to(device) for t in _as_pair(val_data, "val_data"))
+    model.to(device)
+
+    checkpoint = None if checkpoint_path is None else Checkpoint(checkpoint_path)
+    settings = {
+        "seed": seed,
+        "batch_size": batch_size,
+        "n_train": len(X_train),
+        "n_val": None if val is None else len(val[0]),
+        "optimizer": type(optimizer).__name__,
+        "scheduler": None if scheduler is None else type(scheduler).__name__,
+    }
+    saved = None if checkpoint is None else checkpoint.load(map_location="cpu")
+    if saved is None:
+        done, history = 0, {}
+        torch.manual_seed(seed)
+    else:
+        done, history = _restore_checkpoint(
+            saved, checkpoint.path, model=model, optimizer=optimizer, scheduler=scheduler,
+            settings=settings, epochs=epochs, device=device,
+        )
+        if done == epochs:
+            print(f"loaded the finished run from {str(checkpoint.path)!r} ({done} epochs), "
+                  "no training needed")
+            return history
+        print(f"resuming from epoch {done + 1} of {epochs} ({done} done, "
+              f"loaded from {str(checkpoint.path)!r})")
+
+    was_training = model.training
+    bar = tqdm(range(done + 1, epochs + 1), initial=done, total=epochs, desc="training",
+               unit="epoch", disable=not progress)
+    try:
+        for epoch in bar:
+            start = time.perf_counter()
+            train_loss, train_accuracy, train_seconds = _train_one_epoch(
+                model, X_train, y_train, optimizer=optimizer, loss_fn=loss_fn,
+                batch_size=batch_size, seed=seed, epoch=epoch,
+            )
+            row: dict[str, float] = {"epoch": epoch, "train_loss": train_loss}
+            if train_accuracy is not None:
+                row["train_accuracy"] = train_accuracy
+            if val is not None:
+                val_result = _evaluate_tensors(model, val[0], val[1], loss_fn, batch_size, device)
+                row["val_loss"] = val_result["loss"]
+                if "accuracy" in val_result:
+                    row["val_accuracy"] = val_result["accuracy"]
+            row["examples_per_second"] = len(X_train) / train_seconds
+            row["seconds"] = time.perf_counter() - start
+            _record_epoch(history, row)
+            if scheduler is not None:
+                if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
+                    scheduler.step(row.get("val_loss", train_loss))
+                else:
+                    scheduler.step()
+            if checkpoint is not None:
+                checkpoint.save({
+                    "format": _CHECKPOINT_FORMAT,
+                    "epoch": epoch,
+                    "settings": settings,
+                    "model": model.state_dict(),
+                    "optimizer": optimizer.state_dict(),
+                    "scheduler": None if scheduler is None else scheduler.state_dict(),
+                    "history": history,
+                    "rng": _rng_states(device),
+                })
+            bar.set_postfix({key.replace("accuracy", "acc"): f"{row[key]:.4g}"
+                             for key in row if key.endswith(("loss", "accuracy"))})
+    except TrainingDiverged as error:
+        if on_nan == "raise":
+            raise
+        bar.close()  # first, so the message is not drawn over by the bar
+        print(error)
+    finally:
+        bar.close()
+        model.train(was_training)
+    return history if history else _empty_history(val is not None)
+
+
+def _record_epoch(history: dict[str, list], row: dict[str, float]) -> None:
+    """Append one epoch; the first epoch fixes the keys and their order."""
+    if not history:
+        history.update({key: [] for key in row})
+    if list(history) != list(row):
+        raise RuntimeError(
+            f"internal error: history keys {list(history)} but this epoch has {list(row)}"
+        )
+    for key, value in row.items():
+        history[key].append(value)
+
+
+def _empty_history(has_val: bool) -> dict[str, list]:
+    """The history of a run that diverged in its first epoch (accuracy keys unknown)."""
+    keys = ["epoch", "train_loss"] + (["val_loss"] if has_val else [])
+    return {key: [] for key in keys + ["examples_per_second", "seconds"]}
+
+
+def evaluate(
+    model: nn.Module,
+    data: Data,
+    *,
+    loss_fn: LossFn | None = None,
+    batch_size: int = 512,
+    device: str | torch.device | None = None,
+) -> dict[str, float]:
+    """Mean loss (and accuracy) of ``model`` on ``data = (X, y)``, without gradients.
+
+    Args:
+        model: any ``nn.Module``; run in eval mode, then its previous mode is restored.
+        data: ``(X, y)`` tensors or NumPy arrays with the same first dimension ``N``.
+        loss_fn: as in :func:`fit`; default ``torch.nn.functional.cross_entropy``.
+        batch_size: examples per forward pass; batches are moved to the device one by one.
+        device: where to run; None means the device the model is on. A given device moves
+            the model there.
+
+    Returns:
+        ``{"loss": float}``, plus ``"accuracy"`` when ``y`` holds class labels for the output
+        (same rule as :func:`fit`).
+
+    Raises:
+        TypeError: for a non-module model, non-pair data or an uncallable ``loss_fn``.
+        ValueError: if X and y differ in length or are empty, if ``batch_size`` < 1, or if
+            ``loss_fn`` does not return a scalar tensor.
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    batch_size = _check_int(batch_size, "batch_size", 1)
+    if loss_fn is None:
+        loss_fn = F.cross_entropy
+    elif not callable(loss_fn):
+        raise TypeError(f"loss_fn must be callable, got {type(loss_fn).__name__}")
+    X, y = _as_pair(data, "data")
+    if device is None:
+        device = _model_device(model)
+    else:
+        device = _resolve_device(device)
+        model.to(device)
+    return _evaluate_tensors(model, X, y, loss_fn, batch_size, device)
+
+
+def predict(
+    model: nn.Module,
+    X: ArrayLike,
+    *,
+    batch_size: int = 512,
+    device: str | torch.device | None = None,
+) -> Tensor:
+    """The model's outputs for ``X`` of shape ``(N, ...)``, concatenated on the CPU.
+
+    Runs in eval mode under ``torch.no_grad()`` and restores the model's previous mode. For a
+    classifier the result is ``(N, C)`` scores; take ``.argmax(-1)`` for the labels.
+
+    Args:
+        device: where to run; None means the device the model is on. A given device moves
+            the model there.
+
+    Raises:
+        TypeError: if ``X`` is not a tensor or NumPy array, or the model does not return a
+            tensor.
+        ValueError: if ``X`` is empty or ``batch_size`` < 1.
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    batch_size = _check_int(batch_size, "batch_size", 1)
+    X = _as_tensor(X, "X")
+    if len(X) == 0:
+        raise ValueError("X is empty: there is nothing to predict")
+    if device is None:
+        device = _model_device(model)
+    else:
+        device = _resolve_device(device)
+        model.to(device)
+    was_training = model.training
+    model.eval()
+    outputs = []
+    try:
+        with torch.no_grad():
+            for start in range(0, len(X), batch_size):
+                output = model(X[start : start + batch_size].to(device))
+                if not isinstance(output, Tensor):
+                    raise TypeError(
+                        f"predict needs a model that returns a tensor, got {type(output).__name__}"
+                    )
+                outputs.append(output.cpu())
+    finally:
+        model.train(was_training)
+    return torch.cat(outputs)

@@ -1,0 +1,67 @@
+import random
+
+import numpy as np
+import pytest
+import torch
+
+from dlbook_lib import config
+
+
+def test_fast_mode_words(monkeypatch):
+    for word in ["1", "true", "YES", "on"]:
+        monkeypatch.setenv("DLBOOK_FAST", word)
+        assert config.is_fast_mode() and config.mode_name() == "fast"
+        assert config.pick(fast=1, full=10) == 1
+    for word in ["0", "false", "", "off"]:
+        monkeypatch.setenv("DLBOOK_FAST", word)
+        assert not config.is_fast_mode() and config.mode_name() == "full"
+        assert config.pick(fast=1, full=10) == 10
+    monkeypatch.delenv("DLBOOK_FAST")
+    assert not config.is_fast_mode()
+
+
+def test_fast_mode_typo_is_an_error(monkeypatch):
+    monkeypatch.setenv("DLBOOK_FAST", "fsat")
+    with pytest.raises(ValueError, match="DLBOOK_FAST='fsat' is not understood"):
+        config.is_fast_mode()
+
+
+def _draw():
+    return random.random(), np.random.rand(3).tolist(), torch.rand(3).tolist()
+
+
+def test_seed_everything_reproduces_numbers():
+    config.seed_everything(123)
+    first = _draw()
+    config.seed_everything(123)
+    assert _draw() == first
+    config.seed_everything(124)
+    assert _draw() != first
+
+
+@pytest.mark.parametrize("bad, error", [(-1, ValueError), (2**32, ValueError), (1.5, TypeError),
+                                        ("3", TypeError), (True, TypeError)])
+def test_seed_everything_rejects_bad_seeds(bad, error):
+    with pytest.raises(error, match="seed"):
+        config.seed_everything(bad)
+
+
+def test_get_device_prefers_available(monkeypatch):
+    monkeypatch.delenv("DLBOOK_DEVICE", raising=False)
+    device = config.get_device()
+    expected = "cuda" if torch.cuda.is_available() else (
+        "mps" if torch.backends.mps.is_available() else "cpu")
+    assert device.type == expected
+    assert config.get_device("cpu") == torch.device("cpu")
+    assert config.describe_device("cpu").startswith("cpu")
+
+
+def test_get_device_errors(monkeypatch):
+    with pytest.raises(ValueError, match="unknown device 'tpu'"):
+        config.get_device("tpu")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(RuntimeError, match="no CUDA GPU"):
+        config.get_device("cuda")
+    monkeypatch.setenv("DLBOOK_DEVICE", "cuda")
+    with pytest.raises(RuntimeError, match="no CUDA GPU"):
+        config.get_device()

@@ -1,0 +1,300 @@
+"""Tests for dlbook_lib.controls: pre-computed figures switched by jslink-ed knobs."""
+import matplotlib
+
+matplotlib.use("Agg")
+
+import io  # noqa: E402
+
+import ipywidgets as widgets  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+from ipywidgets.widgets.widget_link import Link  # what jslink returns (not exported at top level)
+
+from dlbook_lib.controls import precomputed_control  # noqa: E402
+
+PNG_MAGIC = b"\x89PNG"
+
+
+@pytest.fixture(autouse=True)
+def full_mode(monkeypatch):
+    """Full mode unless a test says otherwise (the test run itself may set DLBOOK_FAST=1)."""
+    monkeypatch.setenv("DLBOOK_FAST", "0")
+    plt.close("all")
+    yield
+    plt.close("all")
+
+
+class Recorder:
+    """An experiment that records its calls and draws a figure that differs per setting."""
+
+    def __init__(self):
+        self.calls = []
+        self.pngs = {}
+
+    def __call__(self, lr, activation="relu", depth=1):
+        self.calls.append((lr, activation, depth))
+        fig, ax = plt.subplots(figsize=(1.0, 1.0), dpi=30)
+        # a different text per call, so every PNG differs
+        ax.set_title(f"{lr}-{activation}-{depth}")
+        ax.plot([0, 1], [0, lr])
+        return fig
+
+
+def _leaf_stacks_of(stack):
+    """The Stacks one level below ``stack``."""
+    return [child for child in stack.children if isinstance(child, widgets.Stack)]
+
+
+def _stack_of(box):
+    stacks = [child for child in box.children if isinstance(child, widgets.Stack)]
+    assert len(stacks) == 1
+    return stacks[0]
+
+
+def _assert_linked(link, knob, stack):
+    assert isinstance(link, Link)
+    assert link.source == (knob, "index")
+    assert link.target == (stack, "selected_index")
+
+
+# --------------------------------------------------------------------------- one knob
+
+
+def test_one_knob_builds_one_stack_of_images():
+    experiment = Recorder()
+    box = precomputed_control(experiment, {"lr": [0.01, 0.1, 1.0]}, title="Learning rate")
+
+    assert isinstance(box, widgets.VBox)
+    assert "dlbook-control" in box._dom_classes
+    assert isinstance(box.children[0], widgets.HTML) and "Learning rate" in box.children[0].value
+    assert experiment.calls == [(0.01, "relu", 1), (0.1, "relu", 1), (1.0, "relu", 1)]
+
+    knob = box.knobs["lr"]
+    assert isinstance(knob, widgets.SelectionSlider)
+    assert knob.options == (("0.01", 0.01), ("0.1", 0.1), ("1", 1.0))
+    assert knob.index == 0 and knob.value == 0.01
+    assert knob.description == "lr"
+    assert "dlbook-knob" in knob._dom_classes
+
+    stack = _stack_of(box)
+    assert "dlbook-stack" in stack._dom_classes
+    assert stack.selected_index == 0
+    assert list(stack.children) == [box.images[(v,)] for v in (0.01, 0.1, 1.0)]
+    assert all(isinstance(img, widgets.Image) and img.format == "png" for img in stack.children)
+    assert all(img.value[:4] == PNG_MAGIC for img in stack.children)
+    assert len({img.value for img in stack.children}) == 3  # one distinct picture per setting
+
+    assert len(box.links) == 1
+    _assert_linked(box.links[0], knob, stack)
+    assert plt.get_fignums() == []  # every figure was closed after rendering
+
+
+def test_each_image_is_the_figure_of_its_settings():
+    def experiment(lr):
+        fig = plt.figure(figsize=(1, 1), dpi=30)
+        fig.text(0.5, 0.5, str(lr))
+        return fig
+
+    box = precomputed_control(experiment, {"lr": [0.5, 2.0]})
+    for lr in (0.5, 2.0):
+        expected = io.BytesIO()
+        fig = experiment(lr)
+        fig.savefig(expected, format="png", bbox_inches="tight")
+        plt.close(fig)
+        assert box.images[(lr,)].value == expected.getvalue()
+
+
+def test_string_and_bool_knobs_are_toggle_buttons():
+    box = precomputed_control(
+        lambda activation, use_bias: plt.figure(figsize=(1, 1), dpi=20),
+        {"activation": ["relu", "tanh"], "use_bias": [True, False]},
+    )
+    for name in ("activation", "use_bias"):
+        assert isinstance(box.knobs[name], widgets.ToggleButtons)
+        assert box.knobs[name].index == 0
+    assert box.knobs["use_bias"].description == "use bias"
+    assert box.knobs["use_bias"].style.description_width == "initial"
+    assert box.knobs["activation"].options == (("relu", "relu"), ("tanh", "tanh"))
+
+
+def test_close_numbers_get_labels_that_tell_them_apart():
+    box = precomputed_control(
+        lambda x: plt.figure(figsize=(1, 1), dpi=20), {"x": [0.1234567, 0.1234568, 3]}
+    )
+    labels = [label for label, _ in box.knobs["x"].options]
+    assert len(set(labels)) == 3
+
+
+# --------------------------------------------------------------------------- two and three knobs
+
+
+def test_two_knobs_nest_stacks_and_link_every_inner_stack():
+    experiment = Recorder()
+    lrs, activations = [0.01, 0.1, 1.0], ["relu", "tanh"]
+    box = precomputed_control(experiment, {"lr": lrs, "activation": activations})
+
+    # itertools.product order: the first knob varies slowest
+    assert experiment.calls == [(lr, act, 1) for lr in lrs for act in activations]
+    assert set(box.images) == {(lr, act) for lr in lrs for act in activations}
+    assert len({img.value for img in box.images.values()}) == 6
+
+    outer = _stack_of(box)
+    inner = _leaf_stacks_of(outer)
+    assert len(inner) == 3 and box.stacks == [[outer], inner]
+    for lr, stack in zip(lrs, inner):
+        assert "dlbook-stack" in stack._dom_classes
+        assert stack.selected_index == 0
+        assert list(stack.children) == [box.images[(lr, act)] for act in activations]
+    assert outer.selected_index == 0
+
+    lr_knob, act_knob = box.knobs["lr"], box.knobs["activation"]
+    assert [child for child in box.children if child in (lr_knob, act_knob)] == [lr_knob, act_knob]
+    assert len(box.links) == 1 + 3
+    _assert_linked(box.links[0], lr_knob, outer)
+    for link, stack in zip(box.links[1:], inner):
+        _assert_linked(link, act_knob, stack)
+
+
+def test_three_knobs_nest_three_levels():
+    experiment = Recorder()
+    box = precomputed_control(
+        experiment, {"lr": [0.1, 1.0], "activation": ["relu", "tanh"], "depth": [1, 2]}
+    )
+    assert len(box.images) == 8 and len(experiment.calls) == 8
+    assert [len(level) for level in box.stacks] == [1, 2, 4]
+    depth = 0
+    node = _stack_of(box)
+    while isinstance(node, widgets.Stack):
+        depth += 1
+        node = node.children[0]
+    assert depth == 3 and node is box.images[(0.1, "relu", 1)]
+    depth_links = [link for link in box.links if link.source[0] is box.knobs["depth"]]
+    assert {id(link.target[0]) for link in depth_links} == {id(s) for s in box.stacks[2]}
+    assert len(box.links) == 1 + 2 + 4
+
+
+# --------------------------------------------------------------------------- fast mode
+
+
+def test_fast_mode_keeps_first_and_last_settings(monkeypatch):
+    monkeypatch.setenv("DLBOOK_FAST", "1")
+    experiment = Recorder()
+    box = precomputed_control(experiment, {"lr": [0.01, 0.1, 1.0], "activation": ["relu"]})
+    assert box.settings == {"lr": [0.01, 1.0], "activation": ["relu"]}
+    assert experiment.calls == [(0.01, "relu", 1), (1.0, "relu", 1)]
+    assert box.knobs["lr"].options == (("0.01", 0.01), ("1", 1.0))
+    assert len(box.links) == 1 + 2
+
+
+def test_fast_mode_uses_fast_knobs_when_given(monkeypatch):
+    monkeypatch.setenv("DLBOOK_FAST", "1")
+    experiment = Recorder()
+    box = precomputed_control(
+        experiment, {"lr": [0.01, 0.1, 1.0]}, fast_knobs={"lr": [0.1]}
+    )
+    assert experiment.calls == [(0.1, "relu", 1)]
+    assert set(box.images) == {(0.1,)}
+
+
+def test_full_mode_ignores_fast_knobs():
+    experiment = Recorder()
+    precomputed_control(experiment, {"lr": [0.01, 1.0]}, fast_knobs={"lr": [0.1]})
+    assert [call[0] for call in experiment.calls] == [0.01, 1.0]
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _never_called(**kwargs):
+    raise AssertionError("the experiment must not run when the knobs are invalid")
+
+
+@pytest.mark.parametrize(
+    "knobs, error, match",
+    [
+        ({}, ValueError, "knobs is empty"),
+        ({"lr": []}, ValueError, "knob 'lr' in knobs has no settings"),
+        ({"lr": [0.1, 0.2, 0.1]}, ValueError, r"repeats settings: 0\.1"),
+        ({"act": ["relu", "relu"]}, ValueError, "repeats settings: 'relu'"),
+        ({"lr": 0.1}, TypeError, "must be a list or tuple"),
+        ({"act": "relu"}, TypeError, "must be a list or tuple"),
+        ({"lr": [0.1, "big"]}, TypeError, "all numbers or all strings/bools"),
+        ({"f": [max, min]}, TypeError, "all numbers or all strings/bools"),
+        ({"lr": [float("nan")]}, ValueError, "NaN"),
+        ([("lr", [0.1])], TypeError, "knobs must be a dict"),
+    ],
+)
+def test_bad_knobs_are_rejected(knobs, error, match):
+    with pytest.raises(error, match=match):
+        precomputed_control(_never_called, knobs)
+
+
+def test_knob_that_is_not_a_parameter_of_the_experiment():
+    def experiment(lr, width=8):
+        raise AssertionError("not called")
+
+    with pytest.raises(ValueError, match=r"knob 'depth' is not a keyword parameter.*\['lr', 'width'\]"):
+        precomputed_control(experiment, {"lr": [0.1], "depth": [1, 2]})
+
+
+def test_kwargs_experiment_accepts_any_knob_name():
+    seen = []
+
+    def experiment(**settings):
+        seen.append(settings)
+        return plt.figure(figsize=(1, 1), dpi=20)
+
+    precomputed_control(experiment, {"anything_at_all": [1, 2]})
+    assert seen == [{"anything_at_all": 1}, {"anything_at_all": 2}]
+
+
+def test_required_parameter_without_knob_and_positional_only():
+    def experiment(lr, width):
+        raise AssertionError("not called")
+
+    with pytest.raises(ValueError, match=r"needs parameter\(s\) \['width'\] that no knob sets"):
+        precomputed_control(experiment, {"lr": [0.1]})
+
+    def positional_only(lr, /):
+        raise AssertionError("not called")
+
+    with pytest.raises(ValueError, match="knob 'lr' is not a keyword parameter"):
+        precomputed_control(positional_only, {"lr": [0.1]})
+
+
+def test_experiment_that_does_not_return_a_figure():
+    with pytest.raises(TypeError, match=r"experiment\(lr=0\.1\) returned Axes"):
+        precomputed_control(lambda lr: plt.subplots()[1], {"lr": [0.1]})
+    with pytest.raises(TypeError, match="experiment must be callable"):
+        precomputed_control("train", {"lr": [0.1]})
+
+
+def test_fast_knobs_must_name_the_same_knobs():
+    with pytest.raises(ValueError, match="fast_knobs must name the same knobs"):
+        precomputed_control(_never_called, {"lr": [0.1, 1.0]}, fast_knobs={"width": [1]})
+    with pytest.raises(ValueError, match="knob 'lr' in fast_knobs has no settings"):
+        precomputed_control(_never_called, {"lr": [0.1, 1.0]}, fast_knobs={"lr": []})
+
+
+# --------------------------------------------------------------------------- serialisation
+
+
+def test_widget_tree_serialises_with_links_and_images():
+    box = precomputed_control(Recorder(), {"lr": [0.1, 1.0], "activation": ["relu", "tanh"]})
+    tree = [box, *box.knobs.values(), *box.images.values(), *box.links]
+    tree += [stack for level in box.stacks for stack in level]
+    state = widgets.Widget.get_manager_state(widgets=tree)["state"]
+
+    for link in box.links:
+        saved = state[link.model_id]
+        assert saved["model_name"] == "LinkModel"
+        knob, stack = link.source[0], link.target[0]
+        assert saved["state"]["source"] == [f"IPY_MODEL_{knob.model_id}", "index"]
+        assert saved["state"]["target"] == [f"IPY_MODEL_{stack.model_id}", "selected_index"]
+    for image in box.images.values():
+        assert state[image.model_id]["model_name"] == "ImageModel"
+        assert state[image.model_id]["buffers"]  # the PNG travels with the saved state
+    outer = box.stacks[0][0]
+    assert state[outer.model_id]["state"]["selected_index"] == 0
+    # the whole registry (everything alive in this process) serialises too
+    assert box.model_id in widgets.Widget.get_manager_state()["state"]

@@ -1,0 +1,514 @@
+"""Tests of dlbook_lib.data: IDX parsing, Fashion-MNIST search/checksums/loading, scikit-learn
+sets, and the 2-D toy generators."""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import os
+import struct
+import urllib.error
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from dlbook_lib import data
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def idx_bytes(array: np.ndarray, code: int) -> bytes:
+    """Encode ``array`` as an IDX file by hand (independently of the parser under test)."""
+    big_endian = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+    header = bytes([0, 0, code, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
+    return header + array.astype(big_endian[code]).tobytes()
+
+
+def write_fake_fashion_mnist(folder: Path, *, n_train: int = 20, n_test: int = 10) -> dict:
+    """Write four small, valid IDX files under the official names (gzipped) into ``folder``.
+
+    Returns the SHA-256 table of their decompressed content, to monkeypatch into the module.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(0)
+    contents = {
+        "train-images-idx3-ubyte": idx_bytes(rng.integers(0, 256, (n_train, 28, 28)), 0x08),
+        "train-labels-idx1-ubyte": idx_bytes(np.arange(n_train) % 10, 0x08),
+        "t10k-images-idx3-ubyte": idx_bytes(rng.integers(0, 256, (n_test, 28, 28)), 0x08),
+        "t10k-labels-idx1-ubyte": idx_bytes(np.arange(n_test) % 10, 0x08),
+    }
+    for name, raw in contents.items():
+        (folder / f"{name}.gz").write_bytes(gzip.compress(raw))
+    return {name: hashlib.sha256(raw).hexdigest() for name, raw in contents.items()}
+
+
+@pytest.fixture
+def isolated(monkeypatch, tmp_path):
+    """No real data anywhere: empty cache, no DLBOOK_DATA, system folder in tmp_path."""
+    monkeypatch.delenv("DLBOOK_DATA", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(data, "SYSTEM_DATA_DIR", tmp_path / "system")
+    return tmp_path
+
+
+def _real_dir_or_skip() -> Path:
+    """The real Fashion-MNIST folder; skip when absent, except under CI=true, where fail."""
+    folder = data.find_fashion_mnist_dir()
+    if folder is None:
+        message = (
+            "Fashion-MNIST not found (sudo apt-get install dataset-fashion-mnist, "
+            "or set DLBOOK_DATA)"
+        )
+        if os.environ.get("CI", "").strip().lower() == "true":
+            pytest.fail(f"CI=true and {message}")
+        pytest.skip(message)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def real_fashion_mnist():
+    folder = _real_dir_or_skip()
+    return folder, data.load_fashion_mnist("train"), data.load_fashion_mnist("test")
+
+
+# ---------------------------------------------------------------------------- IDX files
+
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_read_idx_ubyte_raw_and_gzipped(tmp_path, gz):
+    expected = np.arange(2 * 3 * 4, dtype=np.uint8).reshape(2, 3, 4)
+    raw = idx_bytes(expected, 0x08)
+    path = tmp_path / ("a.idx.gz" if gz else "a.idx")
+    path.write_bytes(gzip.compress(raw) if gz else raw)
+    got = data.read_idx(path)
+    assert got.dtype == np.uint8 and got.shape == (2, 3, 4)
+    np.testing.assert_array_equal(got, expected)
+    got[0, 0, 0] = 7  # a writable array, not a view of the file's bytes
+
+
+@pytest.mark.parametrize(
+    "code, dtype, values",
+    [
+        (0x09, np.int8, [[-128, 0], [5, 127]]),
+        (0x0B, np.int16, [[-30000, 1], [2, 30000]]),
+        (0x0C, np.int32, [[-(2**31), 258], [65536, 2**31 - 1]]),
+        (0x0D, np.float32, [[-1.5, 0.25], [3.0e8, 1e-3]]),
+        (0x0E, np.float64, [[np.pi, -np.e], [1e300, -1e-300]]),
+    ],
+)
+def test_read_idx_multi_byte_types_are_big_endian(tmp_path, code, dtype, values):
+    expected = np.array([values, values], dtype=dtype)  # shape (2, 2, 2)
+    path = tmp_path / "x.gz"
+    path.write_bytes(gzip.compress(idx_bytes(expected, code)))
+    got = data.read_idx(str(path))
+    assert got.dtype == np.dtype(dtype) and got.dtype.isnative and got.shape == (2, 2, 2)
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_read_idx_bad_magic(tmp_path):
+    path = tmp_path / "bad.idx"
+    path.write_bytes(b"\x01\x00\x08\x01" + struct.pack(">I", 1) + b"\x00")
+    with pytest.raises(ValueError, match=r"bad\.idx.*bad IDX magic number 01000801"):
+        data.read_idx(path)
+
+
+def test_read_idx_unknown_dtype_code(tmp_path):
+    path = tmp_path / "odd.idx"
+    path.write_bytes(b"\x00\x00\x0a\x01" + struct.pack(">I", 1) + b"\x00")
+    with pytest.raises(ValueError, match=r"odd\.idx.*unknown IDX dtype code 0x0A"):
+        data.read_idx(path)
+
+
+def test_read_idx_truncated_and_trailing(tmp_path):
+    raw = idx_bytes(np.arange(12, dtype=np.int32).reshape(3, 4), 0x0C)
+    short, long = tmp_path / "short.idx", tmp_path / "long.idx.gz"
+    short.write_bytes(raw[:-1])
+    long.write_bytes(gzip.compress(raw + b"\x00"))
+    with pytest.raises(ValueError, match=r"short\.idx.*\(3, 4\).*48 bytes.*47 bytes.*truncated"):
+        data.read_idx(short)
+    with pytest.raises(ValueError, match=r"long\.idx\.gz.*49 bytes.*trailing bytes"):
+        data.read_idx(long)
+
+
+def test_read_idx_truncated_header_and_bad_gzip(tmp_path):
+    header_only = tmp_path / "header.idx"
+    header_only.write_bytes(b"\x00\x00\x08\x03" + struct.pack(">I", 5))  # 3 dims, 1 given
+    with pytest.raises(ValueError, match=r"header\.idx.*truncated IDX header"):
+        data.read_idx(header_only)
+    not_gzip = tmp_path / "plain.gz"
+    not_gzip.write_bytes(idx_bytes(np.zeros(3), 0x08))
+    with pytest.raises(ValueError, match=r"plain\.gz.*not a valid gzip file"):
+        data.read_idx(not_gzip)
+
+
+def test_read_idx_missing_file(tmp_path):
+    for name in ["nope.idx", "nope.idx.gz"]:
+        with pytest.raises(FileNotFoundError, match="nope"):
+            data.read_idx(tmp_path / name)
+
+
+# ---------------------------------------------------------------------------- search order
+
+
+def test_search_order(isolated, monkeypatch):
+    tmp = isolated
+    assert data.find_fashion_mnist_dir() is None
+
+    system = tmp / "system"
+    write_fake_fashion_mnist(system)
+    assert data.find_fashion_mnist_dir() == system
+
+    cache = tmp / "cache" / "dlbook" / "fashion-mnist"
+    write_fake_fashion_mnist(cache)
+    assert data.find_fashion_mnist_dir() == cache
+
+    env_root = tmp / "mine"
+    monkeypatch.setenv("DLBOOK_DATA", str(env_root))
+    write_fake_fashion_mnist(env_root / "fashion-mnist")
+    assert data.find_fashion_mnist_dir() == env_root / "fashion-mnist"
+    write_fake_fashion_mnist(env_root)
+    assert data.find_fashion_mnist_dir() == env_root
+
+
+def test_search_uses_home_cache_without_xdg(isolated, monkeypatch):
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(isolated / "home"))
+    cache = isolated / "home" / ".cache" / "dlbook" / "fashion-mnist"
+    write_fake_fashion_mnist(cache)
+    assert data.find_fashion_mnist_dir() == cache
+
+
+def test_folder_needs_all_four_files_gz_or_raw(isolated, monkeypatch):
+    folder = isolated / "mine"
+    monkeypatch.setenv("DLBOOK_DATA", str(folder))
+    write_fake_fashion_mnist(folder)
+    # Uncompressed names count as well as .gz ones.
+    gz = folder / "t10k-labels-idx1-ubyte.gz"
+    (folder / "t10k-labels-idx1-ubyte").write_bytes(gzip.decompress(gz.read_bytes()))
+    gz.unlink()
+    assert data.find_fashion_mnist_dir() == folder
+    (folder / "t10k-labels-idx1-ubyte").unlink()
+    assert data.find_fashion_mnist_dir() is None
+
+
+# ---------------------------------------------------------------------------- loading fake files
+
+
+def test_load_fake_set_with_matching_checksums(isolated, monkeypatch):
+    folder = isolated / "mine"
+    monkeypatch.setenv("DLBOOK_DATA", str(folder))
+    monkeypatch.setattr(data, "FASHION_MNIST_SHA256", write_fake_fashion_mnist(folder))
+    images, labels = data.load_fashion_mnist("train", download=False)
+    assert images.shape == (20, 1, 28, 28) and images.dtype == np.float32
+    assert labels.shape == (20,) and labels.dtype == np.int64
+    raw = data.read_idx(folder / "train-images-idx3-ubyte.gz")
+    np.testing.assert_allclose(images[:, 0], raw / 255.0, rtol=1e-6)
+    np.testing.assert_array_equal(labels, np.arange(20) % 10)
+
+    flat, _ = data.load_fashion_mnist("test", flatten=True, download=False)
+    assert flat.shape == (10, 784)
+
+    import torch
+
+    t_images, t_labels = data.load_fashion_mnist("train", as_tensor=True, subset=10, seed=3)
+    assert isinstance(t_images, torch.Tensor) and t_images.dtype == torch.float32
+    assert t_images.shape == (10, 1, 28, 28) and t_images.device.type == "cpu"
+    assert t_labels.dtype == torch.int64 and sorted(t_labels.tolist()) == list(range(10))
+
+
+def test_checksum_mismatch_is_a_clear_error(isolated, monkeypatch):
+    folder = isolated / "mine"
+    monkeypatch.setenv("DLBOOK_DATA", str(folder))
+    fake = write_fake_fashion_mnist(folder)  # valid IDX files, but not the official content
+    expected = data.FASHION_MNIST_SHA256["train-images-idx3-ubyte"]
+    with pytest.raises(data.ChecksumError) as info:
+        data.load_fashion_mnist("train", download=False)
+    message = str(info.value)
+    assert isinstance(info.value, ValueError)
+    assert str(folder / "train-images-idx3-ubyte.gz") in message
+    assert expected in message and fake["train-images-idx3-ubyte"] in message
+    assert "apt-get install --reinstall dataset-fashion-mnist" in message
+    # The cached hash does not hide the mismatch on a second load.
+    with pytest.raises(data.ChecksumError):
+        data.load_fashion_mnist("train", download=False)
+    with pytest.raises(data.ChecksumError, match="train-images"):
+        data.verify_fashion_mnist(folder)
+
+
+def test_missing_data_error_lists_places_and_fixes(isolated, monkeypatch):
+    def no_download(dest=None):
+        raise AssertionError("download=False must not download")
+
+    monkeypatch.setattr(data, "download_fashion_mnist", no_download)
+    with pytest.raises(FileNotFoundError) as info:
+        data.load_fashion_mnist(download=False)
+    message = str(info.value)
+    assert "$DLBOOK_DATA (not set)" in message
+    assert str(isolated / "cache" / "dlbook" / "fashion-mnist") in message
+    assert str(isolated / "system") in message
+    assert "download=False" in message
+    assert "sudo apt-get install dataset-fashion-mnist" in message
+    assert "DLBOOK_DATA=" in message and "download_fashion_mnist()" in message
+
+
+def test_failed_download_becomes_file_not_found(isolated, monkeypatch):
+    def offline(url, timeout=None):
+        raise urllib.error.URLError("no network")
+
+    monkeypatch.setattr(data.urllib.request, "urlopen", offline)
+    fixes = r"(?s)no network.*apt-get install dataset-fashion-mnist"
+    with pytest.raises(RuntimeError, match=fixes):
+        data.download_fashion_mnist(isolated / "dl")
+    with pytest.raises(FileNotFoundError, match=r"(?s)Downloading failed.*no network") as info:
+        data.load_fashion_mnist()
+    assert "sudo apt-get install dataset-fashion-mnist" in str(info.value)
+    assert not list((isolated / "dl").iterdir())  # no partial files left behind
+
+
+def test_download_writes_verified_files_into_the_cache(isolated, monkeypatch):
+    served = isolated / "served"
+    monkeypatch.setattr(data, "FASHION_MNIST_SHA256", write_fake_fashion_mnist(served))
+    requested = []
+
+    def fake_urlopen(url, timeout=None):
+        requested.append(url)
+        return io.BytesIO((served / url.rsplit("/", 1)[1]).read_bytes())
+
+    monkeypatch.setattr(data.urllib.request, "urlopen", fake_urlopen)
+    images, labels = data.load_fashion_mnist("test")  # nothing found: downloads
+    cache = isolated / "cache" / "dlbook" / "fashion-mnist"
+    assert images.shape == (10, 1, 28, 28) and labels.shape == (10,)
+    assert sorted(p.name for p in cache.iterdir()) == sorted(
+        f"{n}.gz" for n in data.FASHION_MNIST_SHA256
+    )
+    assert requested[0] == data.FASHION_MNIST_URL + "train-images-idx3-ubyte.gz"
+    assert len(requested) == 4
+    assert data.download_fashion_mnist() == cache  # good files already there: no requests
+    assert len(requested) == 4
+
+
+def test_download_rejects_a_corrupt_file(isolated, monkeypatch):
+    monkeypatch.setattr(
+        data.urllib.request,
+        "urlopen",
+        lambda url, timeout=None: io.BytesIO(gzip.compress(idx_bytes(np.zeros(3), 0x08))),
+    )
+    with pytest.raises(data.ChecksumError, match="checksum mismatch"):
+        data.download_fashion_mnist(isolated / "dl")
+    assert not list((isolated / "dl").iterdir())
+
+
+def test_load_argument_errors():
+    with pytest.raises(ValueError, match="split must be 'train' or 'test'"):
+        data.load_fashion_mnist("valid")
+    with pytest.raises(ValueError, match="subset must be >= 1"):
+        data.load_fashion_mnist(subset=0)
+    with pytest.raises(TypeError, match="subset must be an int"):
+        data.load_fashion_mnist(subset=0.5)
+
+
+# ---------------------------------------------------------------------------- stratified subsets
+
+
+def test_stratified_subset_balanced_classes():
+    labels = np.repeat(np.arange(10), 600)
+    np.random.default_rng(1).shuffle(labels)
+    idx = data.stratified_subset_indices(labels, 25, seed=4)
+    assert idx.dtype == np.int64 and idx.shape == (25,)
+    assert len(np.unique(idx)) == 25 and np.all(np.diff(idx) > 0)
+    counts = np.bincount(labels[idx], minlength=10)
+    assert sorted(counts) == [2] * 5 + [3] * 5
+    np.testing.assert_array_equal(idx, data.stratified_subset_indices(labels, 25, seed=4))
+    assert not np.array_equal(idx, data.stratified_subset_indices(labels, 25, seed=5))
+    exact = data.stratified_subset_indices(labels, 100, seed=0)
+    np.testing.assert_array_equal(np.bincount(labels[exact]), [10] * 10)
+
+
+def test_stratified_subset_small_class_gives_its_share_to_others():
+    labels = np.array([0] * 2 + [1] * 10 + [2] * 10)
+    counts = np.bincount(labels[data.stratified_subset_indices(labels, 20)])
+    np.testing.assert_array_equal(counts, [2, 9, 9])
+    everything = data.stratified_subset_indices(labels, len(labels))
+    np.testing.assert_array_equal(everything, np.arange(len(labels)))
+
+
+def test_stratified_subset_errors():
+    with pytest.raises(ValueError, match="larger than the number of labels"):
+        data.stratified_subset_indices(np.zeros(5), 6)
+    with pytest.raises(ValueError, match="1-D"):
+        data.stratified_subset_indices(np.zeros((5, 2)), 2)
+    with pytest.raises(ValueError, match="n must be >= 1"):
+        data.stratified_subset_indices(np.zeros(5), 0)
+    with pytest.raises(ValueError, match="seed must be >= 0"):
+        data.stratified_subset_indices(np.zeros(5), 2, seed=-1)
+
+
+# ---------------------------------------------------------------------------- real Fashion-MNIST
+
+
+def test_real_fashion_mnist(real_fashion_mnist):
+    folder, (x_train, y_train), (x_test, y_test) = real_fashion_mnist
+    assert x_train.shape == (60000, 1, 28, 28) and y_train.shape == (60000,)
+    assert x_test.shape == (10000, 1, 28, 28) and y_test.shape == (10000,)
+    for x, y in [(x_train, y_train), (x_test, y_test)]:
+        assert x.dtype == np.float32 and y.dtype == np.int64
+        assert x.min() == 0.0 and x.max() == 1.0
+    np.testing.assert_array_equal(np.bincount(y_train), [6000] * 10)
+    np.testing.assert_array_equal(np.bincount(y_test), [1000] * 10)
+    assert len(data.FASHION_MNIST_CLASSES) == 10
+    assert data.FASHION_MNIST_CLASSES[0] == "T-shirt/top"
+    assert data.FASHION_MNIST_CLASSES[9] == "Ankle boot"
+    data.verify_fashion_mnist(folder)  # raises on a checksum mismatch
+
+
+def test_real_fashion_mnist_subset(real_fashion_mnist):
+    _, (x_train, y_train), _ = real_fashion_mnist
+    x, y = data.load_fashion_mnist("train", subset=500, seed=1, flatten=True)
+    assert x.shape == (500, 784)
+    np.testing.assert_array_equal(np.bincount(y), [50] * 10)
+    idx = data.stratified_subset_indices(y_train, 500, seed=1)
+    np.testing.assert_array_equal(x, x_train[idx].reshape(500, 784))
+    np.testing.assert_array_equal(y, y_train[idx])
+
+
+# ---------------------------------------------------------------------------- scikit-learn sets
+
+
+@pytest.mark.parametrize(
+    "name, shape",
+    [
+        ("digits", (1797, 64)),
+        ("diabetes", (442, 10)),
+        ("breast_cancer", (569, 30)),
+        ("iris", (150, 4)),
+        ("wine", (178, 13)),
+    ],
+)
+def test_load_sklearn_dataset(name, shape):
+    X, y = data.load_sklearn_dataset(name)
+    assert X.shape == shape and X.dtype == np.float64 and y.shape == (shape[0],)
+
+
+def test_load_sklearn_dataset_unknown_name():
+    with pytest.raises(ValueError, match="unknown dataset 'mnist'.*digits, diabetes"):
+        data.load_sklearn_dataset("mnist")
+
+
+def test_train_test_split_arrays():
+    X = np.arange(200, dtype=np.float64).reshape(100, 2)
+    y = np.array([0] * 80 + [1] * 20)
+    X_tr, X_te, y_tr, y_te = data.train_test_split_arrays(X, y, 0.25, seed=1, stratify=True)
+    assert X_tr.shape == (75, 2) and X_te.shape == (25, 2) and y_te.shape == (25,)
+    assert np.bincount(y_te).tolist() == [20, 5]
+    # Rows stay paired: row i of X is (2i, 2i + 1) and belongs with y[i].
+    np.testing.assert_array_equal(y[(X_tr[:, 0] // 2).astype(int)], y_tr)
+    np.testing.assert_array_equal(y[(X_te[:, 0] // 2).astype(int)], y_te)
+    together = np.sort(np.concatenate([X_tr[:, 0], X_te[:, 0]]))
+    np.testing.assert_array_equal(together, X[:, 0])
+    again = data.train_test_split_arrays(X, y, 0.25, seed=1, stratify=True)
+    np.testing.assert_array_equal(again[1], X_te)
+
+
+def test_train_test_split_arrays_errors():
+    X, y = np.zeros((10, 2)), np.zeros(10)
+    with pytest.raises(ValueError, match="same length"):
+        data.train_test_split_arrays(X, y[:9])
+    with pytest.raises(ValueError, match=r"test_fraction must be in \(0, 1\)"):
+        data.train_test_split_arrays(X, y, 1.0)
+    with pytest.raises(ValueError, match="leaves no training examples"):
+        data.train_test_split_arrays(X, y, 0.95)
+
+
+# ---------------------------------------------------------------------------- 2-D toys
+
+
+def test_ring_and_grid_centres():
+    ring = data.ring_centres(8, 2.0)
+    assert ring.shape == (8, 2) and ring.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(ring, axis=1), 2.0, rtol=1e-6)
+    np.testing.assert_allclose(ring[0], [2.0, 0.0], atol=1e-6)
+    np.testing.assert_allclose(ring[2], [0.0, 2.0], atol=1e-6)
+    grid = data.grid_centres(5, 2.0)
+    assert grid.shape == (25, 2)
+    np.testing.assert_array_equal(np.unique(grid[:, 0]), [-4, -2, 0, 2, 4])
+    np.testing.assert_array_equal(np.unique(grid[:, 1]), [-4, -2, 0, 2, 4])
+    np.testing.assert_array_equal(grid[[0, 1, 5, 24]], [[-4, -4], [-2, -4], [-4, -2], [4, 4]])
+    assert len({tuple(p) for p in grid}) == 25
+
+
+@pytest.mark.parametrize(
+    "make, kwargs, centres, std",
+    [
+        (data.make_gaussian_ring, {}, data.ring_centres(8, 2.0), 0.02),
+        (data.make_gaussian_grid, {}, data.grid_centres(5, 2.0), 0.05),
+        (data.make_gaussian_ring, {"n_modes": 5, "radius": 1.0, "std": 0.1}, None, 0.1),
+    ],
+)
+def test_gaussian_mixtures_are_near_their_centres(make, kwargs, centres, std):
+    if centres is None:
+        centres = data.ring_centres(kwargs["n_modes"], kwargs["radius"])
+    points, labels = make(1000, seed=3, **kwargs)
+    assert points.shape == (1000, 2) and points.dtype == np.float32
+    assert labels.shape == (1000,) and labels.dtype == np.int64
+    counts = np.bincount(labels, minlength=len(centres))
+    assert len(counts) == len(centres) and counts.max() - counts.min() <= 1
+    distance = np.linalg.norm(points - centres[labels], axis=1)
+    assert distance.max() < 5 * std
+    assert abs(distance.std() / std - 0.655) < 0.1  # Rayleigh spread: sqrt(2 - pi/2) ~ 0.655
+
+
+def test_make_moons_lies_on_the_two_arcs():
+    points, labels = data.make_moons(400, noise=0.0, seed=1)
+    upper, lower = points[labels == 0], points[labels == 1]
+    np.testing.assert_allclose(np.linalg.norm(upper, axis=1), 1.0, rtol=1e-5)
+    np.testing.assert_allclose(np.linalg.norm(lower - [1.0, 0.5], axis=1), 1.0, rtol=1e-5)
+    assert upper[:, 1].min() >= -1e-6 and lower[:, 1].max() <= 0.5 + 1e-6
+    assert len(upper) == len(lower) == 200
+    noisy, noisy_labels = data.make_moons(400, noise=0.1, seed=1)
+    np.testing.assert_array_equal(noisy_labels, labels)
+    assert 0.05 < np.abs(noisy - points).mean() < 0.15
+
+
+def test_make_spirals_follow_their_arms():
+    points, labels = data.make_spirals(300, n_arms=3, noise=0.0, seed=2)
+    assert points.shape == (300, 2) and np.bincount(labels).tolist() == [100] * 3
+    r = np.linalg.norm(points, axis=1)
+    assert r.max() <= 1.0 + 1e-6
+    theta = np.arctan2(points[:, 1], points[:, 0])
+    expected = 2 * np.pi * labels / 3 + 4.0 * r
+    wrapped = np.angle(np.exp(1j * (theta - expected)))  # difference modulo 2 pi
+    assert np.abs(wrapped[r > 1e-3]).max() < 1e-3
+
+
+@pytest.mark.parametrize(
+    "make", [data.make_gaussian_ring, data.make_gaussian_grid, data.make_moons, data.make_spirals]
+)
+def test_generators_are_deterministic_in_seed(make):
+    a_points, a_labels = make(50, seed=7)
+    b_points, b_labels = make(50, seed=7)
+    c_points, _ = make(50, seed=8)
+    np.testing.assert_array_equal(a_points, b_points)
+    np.testing.assert_array_equal(a_labels, b_labels)
+    assert not np.array_equal(a_points, c_points)
+
+
+def test_generator_argument_errors():
+    with pytest.raises(ValueError, match="n must be >= 1"):
+        data.make_moons(0)
+    with pytest.raises(TypeError, match="n must be an int"):
+        data.make_spirals(10.0)
+    with pytest.raises(ValueError, match="std must be finite and >= 0"):
+        data.make_gaussian_ring(10, std=-0.1)
+    with pytest.raises(ValueError, match="noise must be finite and >= 0"):
+        data.make_moons(10, noise=float("nan"))
+    with pytest.raises(ValueError, match="radius must be finite and > 0"):
+        data.ring_centres(8, 0.0)
+    with pytest.raises(ValueError, match="spacing must be finite and > 0"):
+        data.make_gaussian_grid(10, spacing=-1.0)
+    with pytest.raises(ValueError, match="n_arms must be >= 1"):
+        data.make_spirals(10, n_arms=0)
+    with pytest.raises(ValueError, match="size must be >= 1"):
+        data.grid_centres(0)
+    with pytest.raises(ValueError, match="seed must be >= 0"):
+        data.make_gaussian_grid(10, seed=-3)
