@@ -53,8 +53,10 @@ test-setup:
 test-unit: venv
 	$(TIMED) $(BIN)/python -m pytest tests -m "not browser" -q
 
+# A fresh checkpoint folder, so no notebook resumes from an earlier run instead of training.
 test-notebooks: venv
-	$(TIMED) env DLBOOK_FAST=1 MPLBACKEND=module://matplotlib_inline.backend_inline \
+	ckpt=$$(mktemp -d); trap 'rm -rf "$$ckpt"' EXIT; \
+	$(TIMED) env DLBOOK_FAST=1 DLBOOK_CHECKPOINTS="$$ckpt" MPLBACKEND=module://matplotlib_inline.backend_inline \
 	  $(BIN)/python -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider -q $(NB)
 
 test-book: book

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import random
+from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
@@ -124,3 +125,38 @@ def describe_device(device) -> str:
     if device.type == "cpu":
         return f"cpu ({os.cpu_count()} cores, {torch.get_num_threads()} threads)"
     return device.type
+
+
+CHECKPOINTS_ENV_VAR = "DLBOOK_CHECKPOINTS"
+
+
+def checkpoint_dir() -> Path:
+    """The folder where lessons keep training checkpoints.
+
+    ``$DLBOOK_CHECKPOINTS`` when set, else ``$XDG_CACHE_HOME/dlbook/checkpoints`` (by default
+    ``~/.cache/dlbook/checkpoints``). The tests and ``make execute`` point the variable at a
+    fresh folder, so that their runs never resume from an older run's checkpoint.
+    """
+    configured = os.environ.get(CHECKPOINTS_ENV_VAR, "").strip()
+    if configured:
+        return Path(configured).expanduser()
+    cache = os.environ.get("XDG_CACHE_HOME", "").strip() or str(Path.home() / ".cache")
+    return Path(cache) / "dlbook" / "checkpoints"
+
+
+def checkpoint_path(name: str) -> Path:
+    """Path of the checkpoint file called ``name`` for the current mode.
+
+    The mode is part of the file name (``lenet-modern-full.pt``), so a fast run never resumes
+    from a full run's checkpoint or the other way round. Re-running a cell whose training
+    was killed resumes from its last saved epoch (see ``dlbook_lib.training.fit``).
+
+    Raises:
+        ValueError: if ``name`` is empty or holds characters other than letters, digits,
+            ``-``, ``_`` and ``.``.
+    """
+    if not isinstance(name, str) or not name or not all(c.isalnum() or c in "-_." for c in name):
+        raise ValueError(
+            f"checkpoint name {name!r} must be non-empty and use only letters, digits, '-', '_', '.'"
+        )
+    return checkpoint_dir() / f"{name}-{mode_name()}.pt"

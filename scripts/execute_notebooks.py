@@ -3,6 +3,10 @@
 Usage: python scripts/execute_notebooks.py [PATH ...]   (folders are searched for *.ipynb)
        python scripts/execute_notebooks.py --fast PATH  (a quick try; tests reject its outputs)
 
+Checkpoints go to a fresh folder under .cache/ for each run, so a full run never silently
+resumes from an older run's checkpoint. To resume a killed run, set DLBOOK_CHECKPOINTS to the
+folder it printed and run the same command again.
+
 Each notebook gets a record in its metadata (see notebook_state.py): mode, device, library
 versions, wall time and the hash of its code cells.
 """
@@ -41,12 +45,22 @@ def execute(path: Path, *, fast: bool, timeout: int) -> float:
 
     nb = nbformat.read(path, as_version=4)
     os.environ["DLBOOK_FAST"] = "1" if fast else "0"
+    fresh_folder = "DLBOOK_CHECKPOINTS" not in os.environ
+    if fresh_folder:
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        folder = Path(".cache") / "checkpoints" / f"{path.stem}-{stamp}"
+        os.environ["DLBOOK_CHECKPOINTS"] = str(folder.resolve())
+        print(f"  checkpoints: {folder} (set DLBOOK_CHECKPOINTS to it to resume)", flush=True)
     client = NotebookClient(
         nb, timeout=timeout, kernel_name="python3", store_widget_state=True,
         resources={"metadata": {"path": str(path.parent)}},
     )
     start = time.perf_counter()
-    client.execute()
+    try:
+        client.execute()
+    finally:
+        if fresh_folder:
+            del os.environ["DLBOOK_CHECKPOINTS"]
     wall = time.perf_counter() - start
     nb.metadata[METADATA_KEY] = {
         "mode": "fast" if fast else "full",

@@ -65,3 +65,20 @@ def test_get_device_errors(monkeypatch):
     monkeypatch.setenv("DLBOOK_DEVICE", "cuda")
     with pytest.raises(RuntimeError, match="no CUDA GPU"):
         config.get_device()
+
+
+def test_checkpoint_path_depends_on_mode_and_folder(monkeypatch, tmp_path):
+    monkeypatch.setenv("DLBOOK_CHECKPOINTS", str(tmp_path))
+    monkeypatch.setenv("DLBOOK_FAST", "1")
+    assert config.checkpoint_path("lenet") == tmp_path / "lenet-fast.pt"
+    monkeypatch.setenv("DLBOOK_FAST", "0")
+    assert config.checkpoint_path("lenet") == tmp_path / "lenet-full.pt"
+    monkeypatch.delenv("DLBOOK_CHECKPOINTS")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert config.checkpoint_dir() == tmp_path / "cache" / "dlbook" / "checkpoints"
+
+
+@pytest.mark.parametrize("bad", ["", "a/b", "../x", "name with space"])
+def test_checkpoint_path_rejects_bad_names(bad):
+    with pytest.raises(ValueError, match="checkpoint name"):
+        config.checkpoint_path(bad)
