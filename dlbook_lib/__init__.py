@@ -8,7 +8,9 @@ One module per purpose, so a lesson imports exactly what it uses:
 * ``training``      the PyTorch training loop the lessons share (checkpoints, NaN stop)
 * ``controls``      knobs (sliders, toggles) that switch pre-computed figures in the browser
 * ``numpy_layers``  NumPy layers with forward/backward (cs231n style), a NumPy MLP
+* ``numpy_recurrent`` NumPy RNN and LSTM cells with forward/backward
 * ``gradient_check`` numerical gradients for checking backward passes
+* ``sequence_data`` generated sequence tasks (adding problem...) and a character corpus
 * ``gan_metrics``   mode coverage and sample quality for 2-D GAN benchmarks
 
 ``python -m dlbook_lib`` prints the environment: versions, device, mode, datasets found.
