@@ -327,7 +327,9 @@ def init_lstm_params(
         if isinstance(forget_bias, bool) or not isinstance(
             forget_bias, (int, float, np.integer, np.floating)
         ):
-            raise TypeError(f"forget_bias must be a number or None, got {type(forget_bias).__name__}")
+            raise TypeError(
+                f"forget_bias must be a number or None, got {type(forget_bias).__name__}"
+            )
         if not np.isfinite(forget_bias):
             raise ValueError(f"forget_bias must be finite, got {forget_bias}")
     D, H = int(input_size), int(hidden_size)
