@@ -46,6 +46,8 @@ from typing import Any
 
 import numpy as np
 
+from dlbook_lib.numpy_layers import _float_array, _sigmoid
+
 __all__ = [
     "sigmoid",
     "rnn_step_forward",
@@ -66,16 +68,6 @@ GATE_ORDER = ("i", "f", "g", "o")
 # ---------------------------------------------------------------------------------------------
 # Checks
 # ---------------------------------------------------------------------------------------------
-def _float_array(value: Any, name: str) -> np.ndarray:
-    array = np.asarray(value)
-    if not np.issubdtype(array.dtype, np.floating):
-        raise TypeError(
-            f"{name} must be a floating-point array, got dtype {array.dtype}; "
-            f"convert it first, e.g. {name}.astype(np.float64)"
-        )
-    return array
-
-
 def _check_shape(array: np.ndarray, name: str, expected: tuple[int, ...], meaning: str) -> None:
     if array.shape != expected:
         raise ValueError(f"{name} has shape {array.shape} but must be {meaning} = {expected}")
@@ -104,13 +96,7 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     Returns:
         Array of shape ``(*S)`` and the dtype of ``x``, values in ``[0, 1]``.
     """
-    x = _float_array(x, "x")
-    out = np.empty_like(x)
-    positive = x >= 0
-    out[positive] = 1.0 / (1.0 + np.exp(-x[positive]))
-    exp_x = np.exp(x[~positive])  # x < 0 here, so exp(x) < 1 cannot overflow
-    out[~positive] = exp_x / (1.0 + exp_x)
-    return out
+    return _sigmoid(_float_array(x, "x"))
 
 
 # ---------------------------------------------------------------------------------------------
