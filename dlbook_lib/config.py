@@ -116,14 +116,16 @@ def get_device(prefer: str | None = None):
 
 
 def describe_device(device) -> str:
-    """A human-readable device name, e.g. ``'cuda (NVIDIA H100 80GB HBM3)'`` or ``'cpu'``."""
+    """A human-readable device name, e.g. ``'cuda (NVIDIA H100 80GB HBM3)'`` or
+    ``'cpu (8 cores, 8 threads)'`` (the threads PyTorch uses in this process)."""
     import torch
 
     device = torch.device(device)
     if device.type == "cuda":
         return f"cuda ({torch.cuda.get_device_name(device)})"
     if device.type == "cpu":
-        return f"cpu ({os.cpu_count()} cores, {torch.get_num_threads()} threads)"
+        threads = torch.get_num_threads()
+        return f"cpu ({os.cpu_count()} cores, {threads} thread{'' if threads == 1 else 's'})"
     return device.type
 
 

@@ -12,11 +12,18 @@ settings per knob, keeps each figure as a PNG image, and lets the *browser* swit
 
 ``jslink`` runs in the browser, so the widget state that Jupyter saves in the notebook (and
 that myst-nb embeds in the HTML page) keeps working without Python.
+
+Where no widget can be drawn at all (GitHub's notebook view, ``jupyter nbconvert`` without
+the widget state), the control falls back to a static picture: every setting side by side as
+small multiples, each labelled with its settings. Frontends that can draw the widget prefer
+it and never show that picture.
 """
 from __future__ import annotations
 
+import base64
 import html
 import inspect
+import io
 import itertools
 import math
 import numbers
@@ -24,7 +31,10 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import ipywidgets as widgets
+import matplotlib.image
+import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
+from PIL import Image
 
 from dlbook_lib.config import is_fast_mode
 from dlbook_lib.plotting import figure_to_png
@@ -157,13 +167,90 @@ def _build_stack(
     return stack
 
 
+class PrecomputedControl(widgets.VBox):
+    """The box :func:`precomputed_control` returns: a ``VBox`` with a static fallback.
+
+    Its display data holds the widget view and, for frontends that cannot draw widgets, a PNG
+    of all settings as small multiples (``image/png``) and a one-line description
+    (``text/plain``). Frontends pick the richest type they can show, so Jupyter, Colab after
+    a run and the HTML book show the live control.
+    """
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        data = super()._repr_mimebundle_(**kwargs)
+        if data is None:  # a widget without a view: nothing to add to
+            return data
+        names = list(self.settings)
+        data["text/plain"] = (
+            f"Interactive control ({'; '.join(f'{n}: {self.settings[n]}' for n in names)}). "
+            "Without widgets, the picture shows every setting side by side."
+        )
+        data["image/png"] = base64.b64encode(small_multiples_png(self)).decode("ascii")
+        return data
+
+
+def small_multiples_png(control: PrecomputedControl, *, panel_width: float = 4.5) -> bytes:
+    """All of a control's pictures in one PNG, each panel titled with its settings.
+
+    The panels follow the order of the settings: one row per combination of the other knobs'
+    settings and one column per setting of the last knob, or, when the last knob has more
+    than four settings, rows of three panels (so a single knob with many settings does not
+    become one very wide strip).
+
+    Args:
+        control: a box made by :func:`precomputed_control`.
+        panel_width: width of one panel in inches (the images keep their aspect ratio).
+
+    Returns:
+        The PNG file's bytes (a 128-colour palette image, to keep notebooks small).
+
+    Raises:
+        TypeError: if ``control`` was not made by :func:`precomputed_control`.
+    """
+    if not isinstance(control, PrecomputedControl):
+        raise TypeError(
+            f"control must be made by precomputed_control, got {type(control).__name__}"
+        )
+    names = list(control.settings)
+    last_settings = control.settings[names[-1]]
+    keys = list(itertools.product(*(control.settings[n] for n in names)))
+    n_cols = len(last_settings) if len(last_settings) <= 4 else 3
+    n_rows = math.ceil(len(keys) / n_cols)
+    pictures = {
+        key: matplotlib.image.imread(io.BytesIO(image.value), format="png")
+        for key, image in control.images.items()
+    }
+    height, width = next(iter(pictures.values())).shape[:2]
+    panel_height = panel_width * height / width + 0.35  # room for the panel's title
+    fig, axes = plt.subplots(
+        n_rows, n_cols, squeeze=False, figsize=(panel_width * n_cols, panel_height * n_rows)
+    )
+    for ax in axes.flat:
+        ax.set_axis_off()
+    for ax, key in zip(axes.flat, keys):
+        ax.imshow(pictures[key])
+        ax.set_title(", ".join(f"{n} = {v}" for n, v in zip(names, key)), fontsize=8)
+    fig.tight_layout(pad=0.3)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100)
+    plt.close(fig)
+    # The sheet is saved inside the notebook next to the widget's own images: a palette of 128
+    # colours (Pillow comes with matplotlib) keeps it about a quarter of the size, and plots
+    # with a handful of colours look the same.
+    buffer.seek(0)
+    palette = Image.open(buffer).convert("RGB").quantize(colors=128)
+    small = io.BytesIO()
+    palette.save(small, format="png", optimize=True)
+    return small.getvalue()
+
+
 def precomputed_control(
     experiment: Callable[..., Figure],
     knobs: Mapping[str, Sequence[KnobValue]],
     *,
     fast_knobs: Mapping[str, Sequence[KnobValue]] | None = None,
     title: str | None = None,
-) -> widgets.VBox:
+) -> PrecomputedControl:
     """Pre-compute a figure per combination of knob settings; the browser switches them.
 
     ``experiment(**settings)`` is called once per combination, in ``itertools.product`` order
@@ -189,8 +276,9 @@ def precomputed_control(
         title: optional bold line above the knobs.
 
     Returns:
-        A ``VBox`` (CSS class ``dlbook-control``) holding the title, the knobs and the outer
-        Stack. For inspection it carries: ``box.knobs`` (name -> knob widget), ``box.images``
+        A :class:`PrecomputedControl` (a ``VBox``, CSS class ``dlbook-control``) holding the
+        title, the knobs and the outer Stack; where widgets cannot be drawn it shows all
+        settings as small multiples instead (:func:`small_multiples_png`). For inspection it carries: ``box.knobs`` (name -> knob widget), ``box.images``
         (settings tuple in knob order -> Image), ``box.links`` (every ``Link`` that ``jslink`` made),
         ``box.stacks`` (one list of Stacks per knob level) and ``box.settings`` (name -> the
         settings actually used).
@@ -247,7 +335,7 @@ def precomputed_control(
     ]
 
     header = [] if title is None else [widgets.HTML(f"<b>{html.escape(title)}</b>")]
-    box = widgets.VBox(children=[*header, *knob_widgets.values(), outer_stack])
+    box = PrecomputedControl(children=[*header, *knob_widgets.values(), outer_stack])
     box.add_class("dlbook-control")
     # Plain attributes (not traits): they keep the links alive and let tests inspect the tree.
     box.knobs = knob_widgets

@@ -25,6 +25,8 @@ from typing import Any
 
 import numpy as np
 
+from dlbook_lib.errors import TrainingDiverged
+
 __all__ = [
     "linear_forward",
     "linear_backward",
@@ -582,14 +584,6 @@ def _check_positive_int(value: Any, name: str) -> int:
     return int(value)
 
 
-def _divergence_error(what: str, where: str, learning_rate: float) -> FloatingPointError:
-    return FloatingPointError(
-        f"training diverged: {what} became NaN or Inf in {where}. "
-        f"Try a lower learning_rate (it is {learning_rate:g}), e.g. {learning_rate / 10:g}, "
-        "and check that the inputs are finite and standardised."
-    )
-
-
 def train_mlp(
     model: MLP,
     X_train: np.ndarray,
@@ -601,6 +595,7 @@ def train_mlp(
     batch_size: int,
     learning_rate: float,
     seed: int = 0,
+    on_nan: str = "raise",
 ) -> dict[str, list[float]]:
     """Train ``model`` in place with plain mini-batch SGD on the softmax cross-entropy.
 
@@ -621,6 +616,10 @@ def train_mlp(
         batch_size: samples per update, >= 1.
         learning_rate: SGD step size, > 0.
         seed: seed of the shuffling.
+        on_nan: what to do when the loss or the weights become NaN or infinite:
+            ``"raise"`` raises :class:`~dlbook_lib.errors.TrainingDiverged`; ``"stop"``
+            prints its message and returns the history of the epochs finished so far (as
+            :func:`dlbook_lib.training.fit` does).
 
     Returns:
         history dict of lists, one entry per epoch: ``"epoch"`` (1, 2, ...),
@@ -630,9 +629,11 @@ def train_mlp(
     Raises:
         TypeError: if ``model`` is not an :class:`MLP` or an argument has the wrong type.
         ValueError: for inconsistent shapes, bad labels, only one of ``X_val``/``y_val``, or
-            non-positive ``epochs``/``batch_size``/``learning_rate``.
-        FloatingPointError: if the loss or the parameters become NaN or Inf (the message says
-            in which epoch and suggests a lower learning rate).
+            non-positive ``epochs``/``batch_size``/``learning_rate``, or an ``on_nan`` other
+            than ``"raise"``/``"stop"``.
+        TrainingDiverged: with ``on_nan="raise"``, if the loss or the parameters become NaN
+            or infinite (the message says in which epoch and batch and suggests a lower
+            learning rate).
     """
     if not isinstance(model, MLP):
         raise TypeError(f"model must be an MLP, got {type(model).__name__}")
@@ -646,6 +647,8 @@ def train_mlp(
     if not (learning_rate > 0 and math.isfinite(learning_rate)):
         raise ValueError(f"learning_rate must be positive and finite, got {learning_rate}")
     seed = _check_seed(seed)
+    if on_nan not in ("raise", "stop"):
+        raise ValueError(f"on_nan must be 'raise' or 'stop', got {on_nan!r}")
     if (X_val is None) != (y_val is None):
         raise ValueError("give both X_val and y_val for validation, or neither")
 
@@ -669,36 +672,68 @@ def train_mlp(
         history["val_accuracy"] = []
 
     num_batches = math.ceil(num_train / batch_size)
-    for epoch in range(1, epochs + 1):
-        order = rng.permutation(num_train)
-        loss_sum, correct = 0.0, 0
-        for batch_index in range(num_batches):
-            batch = order[batch_index * batch_size : (batch_index + 1) * batch_size]
-            X_batch, y_batch = X_train[batch], y_train[batch]
-            # A diverging run overflows; we report that ourselves, in words, just below.
-            with np.errstate(over="ignore", invalid="ignore"):
-                scores, cache = model.forward(X_batch)
-                loss, dscores = softmax_cross_entropy(scores, y_batch)
-            if not math.isfinite(loss):
-                where = f"epoch {epoch}, batch {batch_index + 1} of {num_batches}"
-                raise _divergence_error("the training loss", where, learning_rate)
-            with np.errstate(over="ignore", invalid="ignore"):
-                grads = model.backward(dscores, cache)
-                for name, grad in grads.items():
-                    model.params[name] -= learning_rate * grad
-            loss_sum += loss * len(batch)
-            correct += int(np.sum(np.argmax(scores, axis=1) == y_batch))
-        if not all(np.all(np.isfinite(p)) for p in model.params.values()):
-            raise _divergence_error("the parameters", f"epoch {epoch}", learning_rate)
-
-        history["epoch"].append(epoch)
-        history["train_loss"].append(loss_sum / num_train)
-        history["train_accuracy"].append(correct / num_train)
-        if has_val:
-            val_scores = model.scores(X_val)
-            val_loss, _ = softmax_cross_entropy(val_scores, y_val)
-            if not math.isfinite(val_loss):
-                raise _divergence_error("the validation loss", f"epoch {epoch}", learning_rate)
-            history["val_loss"].append(val_loss)
-            history["val_accuracy"].append(float(np.mean(np.argmax(val_scores, axis=1) == y_val)))
+    try:
+        for epoch in range(1, epochs + 1):
+            row = _train_mlp_epoch(
+                model, X_train, y_train, rng.permutation(num_train),
+                batch_size=batch_size, learning_rate=learning_rate, epoch=epoch,
+            )
+            if has_val:
+                val_scores = model.scores(X_val)
+                val_loss, _ = softmax_cross_entropy(val_scores, y_val)
+                if not math.isfinite(val_loss):
+                    raise TrainingDiverged(epoch, None, num_batches, val_loss,
+                                           what="the validation loss", learning_rate=learning_rate)
+                row["val_loss"] = val_loss
+                row["val_accuracy"] = float(np.mean(np.argmax(val_scores, axis=1) == y_val))
+            for key, value in row.items():
+                history[key].append(value)
+    except TrainingDiverged as error:
+        if on_nan == "raise":
+            raise
+        print(error)
     return history
+
+
+def _train_mlp_epoch(
+    model: MLP,
+    X_train: np.ndarray,
+    y_train: np.ndarray,
+    order: np.ndarray,
+    *,
+    batch_size: int,
+    learning_rate: float,
+    epoch: int,
+) -> dict[str, float]:
+    """One SGD pass over the training set in the given order: epoch, mean loss, accuracy.
+
+    Raises:
+        TrainingDiverged: at the first batch whose loss is NaN or infinite (before its
+            update), or when the parameters are no longer finite at the end of the epoch.
+    """
+    num_train = len(order)
+    num_batches = math.ceil(num_train / batch_size)
+    loss_sum, correct = 0.0, 0
+    for batch_index in range(num_batches):
+        batch = order[batch_index * batch_size : (batch_index + 1) * batch_size]
+        X_batch, y_batch = X_train[batch], y_train[batch]
+        # A diverging run overflows; we report that ourselves, in words, just below.
+        with np.errstate(over="ignore", invalid="ignore"):
+            scores, cache = model.forward(X_batch)
+            loss, dscores = softmax_cross_entropy(scores, y_batch)
+        if not math.isfinite(loss):
+            raise TrainingDiverged(epoch, batch_index + 1, num_batches, loss,
+                                   what="the training loss", learning_rate=learning_rate)
+        with np.errstate(over="ignore", invalid="ignore"):
+            grads = model.backward(dscores, cache)
+            for name, grad in grads.items():
+                model.params[name] -= learning_rate * grad
+        loss_sum += loss * len(batch)
+        correct += int(np.sum(np.argmax(scores, axis=1) == y_batch))
+    bad = [name for name, p in model.params.items() if not np.all(np.isfinite(p))]
+    if bad:
+        raise TrainingDiverged(epoch, None, num_batches, float("nan"),
+                               what=f"the parameters ({', '.join(bad)})",
+                               learning_rate=learning_rate)
+    return {"epoch": epoch, "train_loss": loss_sum / num_train,
+            "train_accuracy": correct / num_train}

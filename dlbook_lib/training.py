@@ -10,9 +10,11 @@
   With ``checkpoint_path`` it saves everything after each epoch, so a run that was killed
   resumes from its last finished epoch when the cell is run again, and a finished run is
   loaded instead of trained.
-* :func:`evaluate` and :func:`predict` run a model without gradients, in batches.
+* :func:`evaluate` and :func:`predict` run a model without gradients, in batches;
+  :func:`synchronize` waits for queued GPU work before a wall-clock timing.
 * :class:`Checkpoint` saves and loads one dict atomically; custom loops (GANs) use it too.
-* :class:`TrainingDiverged` is raised when the loss becomes NaN or infinite.
+* :class:`TrainingDiverged` (from :mod:`dlbook_lib.errors`) is raised when the loss becomes
+  NaN or infinite.
 
 Why no ``DataLoader``: the lessons' data sets fit in memory, so the data is moved to the device
 once and each batch is a slice of a seeded permutation. That is faster than worker processes
@@ -36,8 +38,9 @@ from torch import Tensor, nn
 from tqdm.auto import tqdm
 
 from dlbook_lib.config import get_device
+from dlbook_lib.errors import TrainingDiverged
 
-__all__ = ["Checkpoint", "TrainingDiverged", "evaluate", "fit", "predict"]
+__all__ = ["Checkpoint", "TrainingDiverged", "evaluate", "fit", "predict", "synchronize"]
 
 ArrayLike = Union[Tensor, np.ndarray]
 Data = Tuple[ArrayLike, ArrayLike]
@@ -45,27 +48,6 @@ LossFn = Callable[[Any, Tensor], Tensor]
 
 _CHECKPOINT_FORMAT = "dlbook_lib.training.fit/1"
 _ON_NAN_CHOICES = ("raise", "stop")
-
-
-class TrainingDiverged(RuntimeError):
-    """The training loss became NaN or infinite; the message says where and what to try.
-
-    Attributes:
-        epoch: the 1-based epoch in which it happened.
-        batch: the 1-based batch within that epoch.
-        loss: the loss value (``nan``, ``inf`` or ``-inf``).
-    """
-
-    def __init__(self, epoch: int, batch: int, n_batches: int, loss: float) -> None:
-        self.epoch = epoch
-        self.batch = batch
-        self.loss = loss
-        super().__init__(
-            f"Training diverged: the loss became {loss} in epoch {epoch}, batch {batch} of "
-            f"{n_batches}, so the weights can no longer be trusted. Try a smaller learning "
-            "rate (10 times smaller is a good first step), and check the inputs for NaN or "
-            "infinite values and for a large scale (standardise the features)."
-        )
 
 
 # --------------------------------------------------------------------------- checkpoint file
@@ -255,8 +237,12 @@ def _model_device(model: nn.Module) -> torch.device:
 # --------------------------------------------------------------------------- one pass
 
 
-def _synchronize(device: torch.device) -> None:
-    """Wait for queued GPU work, so that wall-clock timings measure the work itself."""
+def synchronize(device: str | torch.device) -> None:
+    """Wait until the work queued on ``device`` is done, so that a wall-clock timing measures
+    the work itself: GPU kernels run asynchronously, and without this a timer stops while they
+    still run. On the CPU it returns at once.
+    """
+    device = torch.device(device)
     if device.type == "cuda":
         torch.cuda.synchronize(device)
     elif device.type == "mps":
@@ -315,7 +301,7 @@ def _train_one_epoch(
     order = torch.randperm(n, generator=generator).to(X.device)
     n_batches = math.ceil(n / batch_size)
     total_loss, correct, counted, has_accuracy = 0.0, 0, 0, True
-    _synchronize(X.device)
+    synchronize(X.device)
     start = time.perf_counter()
     for batch in range(n_batches):
         index = order[batch * batch_size : (batch + 1) * batch_size]
@@ -334,7 +320,7 @@ def _train_one_epoch(
             has_accuracy = False
         else:
             correct, counted = correct + counts[0], counted + counts[1]
-    _synchronize(X.device)
+    synchronize(X.device)
     seconds = time.perf_counter() - start
     return total_loss / n, (correct / counted if has_accuracy else None), seconds
 
@@ -539,7 +525,8 @@ def fit(
             at the start of a fresh run, PyTorch's global generator, from which the model's
             own randomness (dropout) draws. The same seed on the same device gives the same
             numbers.
-        progress: show a progress bar over epochs with the latest losses.
+        progress: show a progress bar over epochs with the latest losses, and print one
+            line at the end: the epochs trained, their seconds and the last losses.
         on_nan: what to do when a training loss is NaN or infinite: ``"raise"`` raises
             :class:`TrainingDiverged`; ``"stop"`` prints its message and returns the history
             of the epochs finished so far.
@@ -660,10 +647,27 @@ def fit(
             raise
         bar.close()  # first, so the message is not drawn over by the bar
         print(error)
+    else:
+        if progress:
+            bar.close()
+            # A saved notebook keeps the bar only as a widget; viewers that cannot draw
+            # widgets (GitHub's notebook view) show this line instead.
+            print(_summary_line(history, first_epoch=done + 1))
     finally:
         bar.close()
         model.train(was_training)
     return history if history else _empty_history(val is not None)
+
+
+def _summary_line(history: dict[str, list], first_epoch: int) -> str:
+    """One line on the epochs just trained: how many, how long, the last losses/accuracies."""
+    last = history["epoch"][-1]
+    seconds = sum(history["seconds"][first_epoch - 1 :])
+    epochs = f"epoch {last}" if first_epoch == last else f"epochs {first_epoch}-{last}"
+    metrics = ", ".join(
+        f"{key} {history[key][-1]:.4g}" for key in history if key.endswith(("loss", "accuracy"))
+    )
+    return f"trained {epochs} of {last} in {seconds:.1f} s; last epoch: {metrics}"
 
 
 def _record_epoch(history: dict[str, list], row: dict[str, float]) -> None:

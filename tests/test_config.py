@@ -56,6 +56,17 @@ def test_get_device_prefers_available(monkeypatch):
     assert config.describe_device("cpu").startswith("cpu")
 
 
+def test_describe_device_counts_cpu_threads():
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        assert config.describe_device("cpu").endswith(" cores, 1 thread)")
+        torch.set_num_threads(2)
+        assert config.describe_device("cpu").endswith(" cores, 2 threads)")
+    finally:
+        torch.set_num_threads(before)
+
+
 def test_get_device_errors(monkeypatch):
     with pytest.raises(ValueError, match="unknown device 'tpu'"):
         config.get_device("tpu")

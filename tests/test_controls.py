@@ -298,3 +298,51 @@ def test_widget_tree_serialises_with_links_and_images():
     assert state[outer.model_id]["state"]["selected_index"] == 0
     # the whole registry (everything alive in this process) serialises too
     assert box.model_id in widgets.Widget.get_manager_state()["state"]
+
+
+def test_static_fallback_shows_every_setting_as_small_multiples():
+    import base64
+
+    import matplotlib.image
+
+    from dlbook_lib.controls import small_multiples_png
+
+    box = precomputed_control(
+        Recorder(), {"lr": [0.1, 0.2, 0.3], "activation": ["relu", "tanh"]}, title="t"
+    )
+    data = box._repr_mimebundle_()
+    # The live widget is still there, so Jupyter and the HTML book draw the control ...
+    assert data["application/vnd.jupyter.widget-view+json"]["model_id"] == box.model_id
+    # ... and frontends without widgets get a readable line and one picture of all settings.
+    assert data["text/plain"].startswith("Interactive control (lr: [0.1, 0.2, 0.3]; "
+                                         "activation: ['relu', 'tanh'])")
+    png = base64.b64decode(data["image/png"])
+    assert png.startswith(PNG_MAGIC) and png == small_multiples_png(box)
+    sheet = matplotlib.image.imread(io.BytesIO(png), format="png")
+    # 3 rows (lr) x 2 columns (activation) of square panels plus a title line each: wider
+    # than one panel, taller than wide.
+    height, width = sheet.shape[:2]
+    assert width == pytest.approx(2 * 4.5 * 100, abs=2)
+    assert height > width
+    assert plt.get_fignums() == []  # the sheet's figure is closed, not shown twice
+
+
+def test_small_multiples_png_rejects_other_widgets():
+    from dlbook_lib.controls import small_multiples_png
+
+    with pytest.raises(TypeError, match="made by precomputed_control, got VBox"):
+        small_multiples_png(widgets.VBox())
+
+
+def test_small_multiples_wrap_a_long_knob_into_rows_of_three():
+    import matplotlib.image
+
+    from dlbook_lib.controls import small_multiples_png
+
+    box = precomputed_control(Recorder(), {"lr": [0.1, 0.2, 0.3, 0.4, 0.5]})
+    sheet = matplotlib.image.imread(io.BytesIO(small_multiples_png(box)), format="png")
+    height, width = sheet.shape[:2]
+    assert width == pytest.approx(3 * 4.5 * 100, abs=2)     # three columns, not five
+    panel = matplotlib.image.imread(io.BytesIO(box.images[(0.1,)].value), format="png")
+    one_row = 100 * (4.5 * panel.shape[0] / panel.shape[1] + 0.35)  # a panel plus its title
+    assert height == pytest.approx(2 * one_row, abs=2)       # 5 panels -> 2 rows

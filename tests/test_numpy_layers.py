@@ -11,6 +11,7 @@ from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
+from dlbook_lib.errors import TrainingDiverged
 from dlbook_lib.gradient_check import numerical_gradient, numerical_gradient_array, relative_error
 from dlbook_lib.numpy_layers import (
     MLP,
@@ -449,11 +450,72 @@ def test_train_mlp_reports_divergence(digits):
     X_train, _, y_train, _ = digits
     model = MLP([64, 32, 10], "relu", seed=0, weight_scale=10.0)
     message = (
-        r"loss became NaN or Inf in epoch 1, batch \d+ of 40\. "
-        r"Try a lower learning_rate \(it is 1e\+06\)"
+        r"the training loss became (nan|inf) in epoch 1, batch \d+ of 40, .*"
+        r"it is 1e\+06, try 100000 first"
     )
-    with pytest.raises(FloatingPointError, match=message):
+    with pytest.raises(TrainingDiverged, match=message) as info:
         train_mlp(model, X_train, y_train, epochs=3, batch_size=32, learning_rate=1e6)
+    assert info.value.epoch == 1
+    assert info.value.batch is not None and 1 <= info.value.batch <= 40
+    assert not np.isfinite(info.value.loss)
+
+
+class NanAfterMLP(MLP):
+    """An MLP whose forward pass returns NaN scores from its ``nan_at``-th call on."""
+
+    def __init__(self, *args, nan_at: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.calls, self.nan_at = 0, nan_at
+
+    def forward(self, X):
+        scores, cache = super().forward(X)
+        self.calls += 1
+        if self.calls >= self.nan_at:
+            scores = np.full_like(scores, np.nan)
+        return scores, cache
+
+
+def test_train_mlp_on_nan_stop_keeps_the_epochs_before_the_divergence(digits, capsys):
+    X_train, _, y_train, _ = digits
+    # 40 batches per epoch: call 82 is epoch 3, batch 2 (no validation, so no extra calls).
+    model = NanAfterMLP([64, 16, 10], "relu", seed=0, nan_at=2 * 40 + 2)
+    history = train_mlp(model, X_train, y_train, epochs=5, batch_size=32,
+                        learning_rate=0.05, on_nan="stop")
+    assert history["epoch"] == [1, 2]
+    assert all(np.isfinite(history["train_loss"]))
+    assert "Training diverged: the training loss became nan in epoch 3, batch 2 of 40" in (
+        capsys.readouterr().out
+    )
+    model.calls = 0
+    with pytest.raises(TrainingDiverged, match="epoch 3, batch 2 of 40") as info:
+        train_mlp(model, X_train, y_train, epochs=5, batch_size=32, learning_rate=0.05)
+    assert (info.value.epoch, info.value.batch) == (3, 2)
+
+
+def test_train_mlp_on_nan_stop_in_the_first_epoch_returns_empty_lists(digits, capsys):
+    X_train, X_val, y_train, y_val = digits
+    model = NanAfterMLP([64, 16, 10], "relu", seed=0, nan_at=1)
+    history = train_mlp(model, X_train, y_train, X_val=X_val, y_val=y_val, epochs=2,
+                        batch_size=32, learning_rate=0.05, on_nan="stop")
+    assert history == {key: [] for key in
+                       ("epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy")}
+    assert "epoch 1, batch 1 of 40" in capsys.readouterr().out
+
+
+def test_train_mlp_rejects_unknown_on_nan():
+    with pytest.raises(ValueError, match="on_nan must be 'raise' or 'stop', got 'ignore'"):
+        train_mlp(MLP([3, 2]), np.ones((4, 3)), np.array([0, 1, 0, 1]), epochs=1,
+                  batch_size=2, learning_rate=0.1, on_nan="ignore")
+
+
+def test_numpy_layers_do_not_need_torch():
+    """The NumPy lessons import dlbook_lib.numpy_layers (and its TrainingDiverged) without torch."""
+    import subprocess
+    import sys
+
+    code = "import sys, dlbook_lib.numpy_layers; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
 
 
 def test_train_mlp_argument_errors():

@@ -11,7 +11,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from dlbook_lib import training
-from dlbook_lib.training import Checkpoint, TrainingDiverged, evaluate, fit, predict
+from dlbook_lib.training import (
+    Checkpoint, TrainingDiverged, evaluate, fit, predict, synchronize,
+)
 
 HISTORY_KEYS = [
     "epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy",
@@ -137,9 +139,29 @@ def test_numpy_inputs_and_default_device(monkeypatch):
 def test_progress_bar_runs_and_fit_restores_the_mode(capsys):
     model, optimizer, _ = make_run()
     model.eval()
-    run_fit(model, optimizer, epochs=2, progress=True)
-    assert "training" in capsys.readouterr().err
+    history = run_fit(model, optimizer, epochs=2, progress=True)
+    captured = capsys.readouterr()
+    assert "training" in captured.err
     assert model.training is False
+    # One summary line on stdout, for viewers that cannot draw the bar.
+    seconds = sum(history["seconds"])
+    assert captured.out == (
+        f"trained epochs 1-2 of 2 in {seconds:.1f} s; last epoch: "
+        f"train_loss {history['train_loss'][-1]:.4g}, "
+        f"train_accuracy {history['train_accuracy'][-1]:.4g}, "
+        f"val_loss {history['val_loss'][-1]:.4g}, val_accuracy {history['val_accuracy'][-1]:.4g}\n"
+    )
+
+
+def test_summary_line_after_a_resumed_run_counts_only_the_new_epochs(tmp_path, capsys):
+    path = tmp_path / "run.pt"
+    model, optimizer, _ = make_run()
+    run_fit(model, optimizer, epochs=2, checkpoint_path=path)
+    model, optimizer, _ = make_run()
+    history = run_fit(model, optimizer, epochs=3, checkpoint_path=path, progress=True)
+    out = capsys.readouterr().out
+    assert "resuming from epoch 3 of 3" in out
+    assert f"trained epoch 3 of 3 in {history['seconds'][2]:.1f} s; last epoch: train_loss" in out
 
 
 def test_reduce_lr_on_plateau_is_stepped_with_the_validation_loss():
@@ -458,3 +480,10 @@ def test_checkpoint_rejects_bad_arguments(tmp_path):
     torch.save([1, 2], tmp_path / "list.pt")
     with pytest.raises(RuntimeError, match="not a dict"):
         Checkpoint(tmp_path / "list.pt").load()
+
+
+def test_synchronize_accepts_names_and_devices():
+    assert synchronize("cpu") is None
+    assert synchronize(torch.device("cpu")) is None
+    with pytest.raises(RuntimeError):
+        synchronize("tpu")
