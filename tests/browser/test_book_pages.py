@@ -1,6 +1,7 @@
 """The built book in a real browser: every page loads without failed requests, without
 requests off loopback and without page errors; the perceptron page shows rendered math, its
-figures, and a learning-rate control that changes the figure in the browser (no kernel)."""
+figures, and a learning-rate control that changes the figure in the browser (no kernel),
+not its static fallback picture."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -114,3 +115,29 @@ def test_learning_rate_control_changes_the_figure(perceptron_page):
     page.wait_for_timeout(500)
     assert _visible_control_image(control) == before
     assert not log.errors, f"page errors: {log.errors}"
+
+
+def test_book_shows_live_controls_not_their_static_fallback(book_url):
+    """A control's output also holds a picture of all its settings for viewers without
+    widgets (controls.small_multiples_png). The book must render the widget, never that
+    picture; myst-nb writes every picture it renders to _images/, so none of them may be
+    byte-identical to a fallback."""
+    import base64
+    import hashlib
+    import json
+
+    def digest(data: bytes) -> str:
+        return hashlib.sha256(data).hexdigest()
+
+    fallbacks = {
+        digest(base64.b64decode("".join(output["data"]["image/png"])))
+        for notebook in (BOOK.parent.parent / "chapters").rglob("*.ipynb")
+        for cell in json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+        for output in cell.get("outputs", [])
+        if "application/vnd.jupyter.widget-view+json" in output.get("data", {})
+        and "image/png" in output["data"]
+    }
+    assert fallbacks, "no control with a static fallback found in the notebooks"
+    rendered = {digest(path.read_bytes()) for path in (BOOK / "_images").glob("*.png")}
+    assert rendered, "the book has no rendered pictures in _images/"
+    assert not fallbacks & rendered, "the book shows a control's static fallback picture"
