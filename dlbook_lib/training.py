@@ -552,8 +552,9 @@ def fit(
     Raises:
         TypeError: if an argument has the wrong type (model, data, optimizer, scheduler...).
         ValueError: if X and y differ in length or are empty; if ``epochs`` or ``batch_size``
-            is below 1; if ``on_nan`` is not ``"raise"``/``"stop"``; if the optimizer is not
-            built on this model; if the checkpoint holds more epochs than ``epochs``, weights
+            is below 1; if the model has ``BatchNorm1d`` and the last batch of an epoch
+            would hold a single example; if ``on_nan`` is not ``"raise"``/``"stop"``; if the
+            optimizer is not built on this model; if the checkpoint holds more epochs than ``epochs``, weights
             that do not fit the model, or comes from a run with other settings (seed,
             batch size, data sizes, optimizer or scheduler class): the message says to delete
             the file to start over; if ``loss_fn`` does not return a scalar tensor.
@@ -576,6 +577,7 @@ def fit(
     device = _resolve_device(device)
     X_train, y_train = (t.to(device) for t in _as_pair(train_data, "train_data"))
     val = None if val_data is None else tuple(t.to(device) for t in _as_pair(val_data, "val_data"))
+    _check_last_batch(model, len(X_train), batch_size)
     model.to(device)
 
     checkpoint = None if checkpoint_path is None else Checkpoint(checkpoint_path)
@@ -657,6 +659,23 @@ def fit(
         bar.close()
         model.train(was_training)
     return history if history else _empty_history(val is not None)
+
+
+def _check_last_batch(model: nn.Module, n_train: int, batch_size: int) -> None:
+    """Refuse a batch size that leaves one example over when the model has BatchNorm1d.
+
+    In training mode batch norm normalises each feature over the batch; a batch of one
+    example of shape ``(1, C)`` has nothing to normalise over, and PyTorch stops in the middle
+    of the epoch. Saying so before training, with a fix, is kinder.
+    """
+    if n_train % batch_size == 1 and n_train > 1 and any(
+        isinstance(module, nn.BatchNorm1d) for module in model.modules()
+    ):
+        raise ValueError(
+            f"{n_train} training examples in batches of {batch_size} leave a last batch of 1 "
+            "example, which BatchNorm1d cannot normalise in training mode: choose another "
+            f"batch_size (e.g. {batch_size + 1}) or drop one training example"
+        )
 
 
 def _summary_line(history: dict[str, list], first_epoch: int) -> str:

@@ -487,3 +487,24 @@ def test_synchronize_accepts_names_and_devices():
     assert synchronize(torch.device("cpu")) is None
     with pytest.raises(RuntimeError):
         synchronize("tpu")
+
+
+def test_a_last_batch_of_one_with_batchnorm1d_is_refused_before_training():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.Linear(4, 2))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    X, y = torch.randn(9, 3), torch.randint(0, 2, (9,))
+    before = [p.detach().clone() for p in model.parameters()]
+    with pytest.raises(ValueError, match=r"9 training examples in batches of 4 leave a last "
+                                         r"batch of 1 example.*e\.g\. 5"):
+        fit(model, (X, y), epochs=1, optimizer=optimizer, batch_size=4, device="cpu",
+            progress=False)
+    assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))
+    # Batch norm with another batch size trains, and so does a model without BatchNorm1d.
+    history = fit(model, (X, y), epochs=1, optimizer=optimizer, batch_size=5, device="cpu",
+                  progress=False)
+    assert history["epoch"] == [1]
+    plain = nn.Linear(3, 2)
+    history = fit(plain, (X, y), epochs=1, optimizer=torch.optim.SGD(plain.parameters(), lr=0.1),
+                  batch_size=4, device="cpu", progress=False)
+    assert history["epoch"] == [1]
