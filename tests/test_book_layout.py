@@ -60,3 +60,14 @@ def test_notebook_has_current_install_cell(path):
     assert len(cells) == 1 and cells[0].source == install_cell_source(), (
         f"{path.name}: run `python scripts/sync_install_cells.py`")
     assert nb.metadata.get("kernelspec", {}).get("name") == "python3"
+
+
+def test_shell_scripts_parse():
+    """Every script under scripts/ is valid bash (they run on machines CI never sees)."""
+    import subprocess
+
+    scripts = sorted((ROOT / "scripts").glob("*.sh"))
+    assert scripts
+    for script in scripts:
+        result = subprocess.run(["bash", "-n", str(script)], capture_output=True, text=True)
+        assert result.returncode == 0, f"{script.name}: {result.stderr}"
