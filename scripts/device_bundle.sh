@@ -27,6 +27,7 @@ for name in attrs packaging psutil pygments python_dateutil typing_extensions; d
   rm -f .device/whl/"$name"-*.whl
 done
 "$PY" -m pip wheel --quiet --no-deps --no-build-isolation -w .device/whl .
+rm -rf build  # setuptools' scratch folder from building that wheel
 
 # Fashion-MNIST, from wherever dlbook_lib finds it here.
 src=$("$PY" -c "from dlbook_lib.data import find_fashion_mnist_dir as f; d = f(); print(d or '')")
