@@ -496,6 +496,7 @@ def fit(
     checkpoint_path: str | os.PathLike | None = None,
     seed: int = 0,
     progress: bool = True,
+    label: str = "training",
     on_nan: str = "raise",
     scheduler: Any = None,
 ) -> dict[str, list[float]]:
@@ -527,6 +528,7 @@ def fit(
             numbers.
         progress: show a progress bar over epochs with the latest losses, and print one
             line at the end: the epochs trained, their seconds and the last losses.
+        label: names the run in the progress bar and in that line, e.g. ``"LSTM, T=50"``.
         on_nan: what to do when a training loss is NaN or infinite: ``"raise"`` raises
             :class:`TrainingDiverged`; ``"stop"`` prints its message and returns the history
             of the epochs finished so far.
@@ -568,6 +570,8 @@ def fit(
     seed = _check_int(seed, "seed", 0)
     if on_nan not in _ON_NAN_CHOICES:
         raise ValueError(f"on_nan must be 'raise' or 'stop', got {on_nan!r}")
+    if not isinstance(label, str) or not label:
+        raise TypeError(f"label must be a non-empty string, got {label!r}")
     _check_optimizer(model, optimizer)
     _check_scheduler(scheduler, optimizer)
     if loss_fn is None:
@@ -606,7 +610,7 @@ def fit(
               f"loaded from {str(checkpoint.path)!r})")
 
     was_training = model.training
-    bar = tqdm(range(done + 1, epochs + 1), initial=done, total=epochs, desc="training",
+    bar = tqdm(range(done + 1, epochs + 1), initial=done, total=epochs, desc=label,
                unit="epoch", disable=not progress)
     try:
         for epoch in bar:
@@ -654,7 +658,7 @@ def fit(
             bar.close()
             # A saved notebook keeps the bar only as a widget; viewers that cannot draw
             # widgets (GitHub's notebook view) show this line instead.
-            print(_summary_line(history, first_epoch=done + 1))
+            print(f"{label}: {_summary_line(history, first_epoch=done + 1)}")
     finally:
         bar.close()
         model.train(was_training)

@@ -146,7 +146,7 @@ def test_progress_bar_runs_and_fit_restores_the_mode(capsys):
     # One summary line on stdout, for viewers that cannot draw the bar.
     seconds = sum(history["seconds"])
     assert captured.out == (
-        f"trained epochs 1-2 of 2 in {seconds:.1f} s; last epoch: "
+        f"training: trained epochs 1-2 of 2 in {seconds:.1f} s; last epoch: "
         f"train_loss {history['train_loss'][-1]:.4g}, "
         f"train_accuracy {history['train_accuracy'][-1]:.4g}, "
         f"val_loss {history['val_loss'][-1]:.4g}, val_accuracy {history['val_accuracy'][-1]:.4g}\n"
@@ -508,3 +508,13 @@ def test_a_last_batch_of_one_with_batchnorm1d_is_refused_before_training():
     history = fit(plain, (X, y), epochs=1, optimizer=torch.optim.SGD(plain.parameters(), lr=0.1),
                   batch_size=4, device="cpu", progress=False)
     assert history["epoch"] == [1]
+
+
+def test_label_names_the_run_in_the_bar_and_the_summary(capsys):
+    model, optimizer, _ = make_run()
+    run_fit(model, optimizer, epochs=1, progress=True, label="LSTM, T=50")
+    captured = capsys.readouterr()
+    assert "LSTM, T=50" in captured.err                       # the bar
+    assert captured.out.startswith("LSTM, T=50: trained epoch 1 of 1 in ")
+    with pytest.raises(TypeError, match="label must be a non-empty string"):
+        run_fit(model, optimizer, label="")
