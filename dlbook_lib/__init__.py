@@ -12,7 +12,7 @@ One module per purpose, so a lesson imports exactly what it uses:
 * ``gradient_check`` numerical gradients for checking backward passes
 * ``sequence_data`` generated sequence tasks (adding problem...) and a character corpus
 * ``gan_metrics``   mode coverage and sample quality for 2-D GAN benchmarks
-* ``errors``        TrainingDiverged, raised by both training loops
+* ``errors``        TrainingDiverged and the on_nan check, shared by both training loops
 
 ``python -m dlbook_lib`` prints the environment: versions, device, mode, datasets found.
 """

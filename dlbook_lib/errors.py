@@ -1,4 +1,5 @@
-"""Errors that more than one part of the book raises.
+"""Errors that more than one part of the book raises, and the check of the ``on_nan`` argument
+that both training loops take.
 
 :class:`TrainingDiverged` lives here, not in :mod:`dlbook_lib.training`, because both the
 PyTorch loop (:func:`dlbook_lib.training.fit`) and the NumPy one
@@ -7,7 +8,7 @@ PyTorch to import it.
 """
 from __future__ import annotations
 
-__all__ = ["TrainingDiverged"]
+__all__ = ["TrainingDiverged", "check_on_nan"]
 
 
 class TrainingDiverged(RuntimeError):
@@ -50,3 +51,14 @@ class TrainingDiverged(RuntimeError):
             f"be trusted. {advice}, and check the inputs for NaN or infinite values and for "
             "a large scale (standardise the features)."
         )
+
+
+def check_on_nan(on_nan: str) -> str:
+    """Validate the ``on_nan`` argument that both training loops take: ``"raise"`` or ``"stop"``.
+
+    Raises:
+        ValueError: for any other value.
+    """
+    if on_nan not in ("raise", "stop"):
+        raise ValueError(f"on_nan must be 'raise' or 'stop', got {on_nan!r}")
+    return on_nan

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from dlbook_lib.errors import TrainingDiverged
+from dlbook_lib.errors import TrainingDiverged, check_on_nan
 
 __all__ = [
     "linear_forward",
@@ -647,8 +647,7 @@ def train_mlp(
     if not (learning_rate > 0 and math.isfinite(learning_rate)):
         raise ValueError(f"learning_rate must be positive and finite, got {learning_rate}")
     seed = _check_seed(seed)
-    if on_nan not in ("raise", "stop"):
-        raise ValueError(f"on_nan must be 'raise' or 'stop', got {on_nan!r}")
+    check_on_nan(on_nan)
     if (X_val is None) != (y_val is None):
         raise ValueError("give both X_val and y_val for validation, or neither")
 

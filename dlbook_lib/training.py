@@ -38,7 +38,7 @@ from torch import Tensor, nn
 from tqdm.auto import tqdm
 
 from dlbook_lib.config import get_device
-from dlbook_lib.errors import TrainingDiverged
+from dlbook_lib.errors import TrainingDiverged, check_on_nan
 
 __all__ = ["Checkpoint", "TrainingDiverged", "evaluate", "fit", "predict", "synchronize"]
 
@@ -47,7 +47,6 @@ Data = Tuple[ArrayLike, ArrayLike]
 LossFn = Callable[[Any, Tensor], Tensor]
 
 _CHECKPOINT_FORMAT = "dlbook_lib.training.fit/1"
-_ON_NAN_CHOICES = ("raise", "stop")
 
 
 # --------------------------------------------------------------------------- checkpoint file
@@ -568,8 +567,7 @@ def fit(
     epochs = _check_int(epochs, "epochs", 1)
     batch_size = _check_int(batch_size, "batch_size", 1)
     seed = _check_int(seed, "seed", 0)
-    if on_nan not in _ON_NAN_CHOICES:
-        raise ValueError(f"on_nan must be 'raise' or 'stop', got {on_nan!r}")
+    check_on_nan(on_nan)
     if not isinstance(label, str) or not label:
         raise TypeError(f"label must be a non-empty string, got {label!r}")
     _check_optimizer(model, optimizer)

@@ -27,3 +27,13 @@ def test_training_reexports_the_same_class():
     from dlbook_lib import training
 
     assert training.TrainingDiverged is TrainingDiverged
+
+
+def test_check_on_nan_accepts_raise_and_stop_only():
+    import pytest
+
+    from dlbook_lib.errors import check_on_nan
+
+    assert check_on_nan("raise") == "raise" and check_on_nan("stop") == "stop"
+    with pytest.raises(ValueError, match="on_nan must be 'raise' or 'stop', got 'ignore'"):
+        check_on_nan("ignore")
