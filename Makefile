@@ -11,13 +11,14 @@ NB ?= chapters
 # Prints how long a part of `make test` took.
 TIMED = TIMEFORMAT="[time] $@: %R s"; time
 
-.PHONY: help venv book web-assets serve test test-setup test-unit test-notebooks test-book \
+.PHONY: help venv book web-assets serve test test-setup lint test-unit test-notebooks test-book \
         test-browser execute env clean
 
 help:
 	@echo "make book      build the HTML book into _build/html (committed outputs, warnings are errors)"
 	@echo "make serve     serve _build/html on http://127.0.0.1:$(PORT) (loopback only)"
-	@echo "make test      unit tests, every notebook in fast mode, the book build, browser tests"
+	@echo "make test      lint, unit tests, every notebook in fast mode, the book build, browser tests"
+	@echo "make lint      ruff check of dlbook_lib, tests, scripts and the notebooks ([tool.ruff])"
 	@echo "make execute   re-run notebooks in full mode, in place (NB=path/to/notebook.ipynb for one)"
 	@echo "make env       print versions, device, mode and the datasets found"
 
@@ -50,6 +51,11 @@ env: venv
 test-setup:
 	@bash scripts/install_test_system_packages.sh
 
+# ruff over the package, the tests, the scripts and the notebooks' code cells; the rules and
+# their per-notebook relaxations are in pyproject.toml ([tool.ruff]).
+lint: venv
+	$(TIMED) $(BIN)/ruff check dlbook_lib tests scripts chapters
+
 test-unit: venv
 	$(TIMED) $(BIN)/python -m pytest tests -m "not browser" -q
 
@@ -65,6 +71,7 @@ test-browser: venv
 	$(TIMED) $(BIN)/python -m pytest tests -m browser -q
 
 test: test-setup venv
+	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory test-unit
 	$(MAKE) --no-print-directory test-notebooks
 	TIMEFORMAT="[time] book: %R s"; time $(MAKE) --no-print-directory book
@@ -74,4 +81,4 @@ execute: venv
 	$(BIN)/python scripts/execute_notebooks.py $(NB)
 
 clean:
-	rm -rf _build .pytest_cache
+	rm -rf _build .pytest_cache .ruff_cache

@@ -12,7 +12,7 @@ import platform
 
 def environment_report() -> str:
     """The report as text (one `name: value` line each)."""
-    from dlbook_lib import config, data
+    from dlbook_lib import config, datasets
 
     lines = [f"python: {platform.python_version()} ({platform.platform()})"]
     for name in ["dlbook-lib", "numpy", "torch", "matplotlib", "ipywidgets", "scikit-learn"]:
@@ -25,12 +25,14 @@ def environment_report() -> str:
     except (ImportError, RuntimeError, ValueError) as error:
         device = f"unavailable ({error})"
     lines.append(f"device: {device}")
-    lines.append(f"mode: {config.mode_name()} ({config.FAST_ENV_VAR}={os.environ.get(config.FAST_ENV_VAR, '')!r})")
-    found = data.find_fashion_mnist_dir()
+    fast = os.environ.get(config.FAST_ENV_VAR, "")
+    lines.append(f"mode: {config.mode_name()} ({config.FAST_ENV_VAR}={fast!r})")
+    found = datasets.find_fashion_mnist_dir()
     lines.append("fashion-mnist: " + (str(found) if found else
                  "not found (sudo apt-get install dataset-fashion-mnist, or set DLBOOK_DATA; "
                  "online, the loader downloads it)"))
-    lines.append("scikit-learn sets: bundled with scikit-learn (digits, diabetes, breast_cancer, iris, wine)")
+    sets = ", ".join(datasets.SKLEARN_DATASETS)
+    lines.append(f"scikit-learn sets: bundled with scikit-learn ({sets})")
     return "\n".join(lines)
 
 

@@ -17,6 +17,7 @@ __all__ = [
     "check_int",
     "check_seed",
     "check_number",
+    "check_text",
     "check_choice",
     "float_array",
     "check_shape",
@@ -24,6 +25,7 @@ __all__ = [
     "class_labels",
     "to_numpy",
     "as_tensor",
+    "upstream_gradient",
 ]
 
 
@@ -47,13 +49,18 @@ def check_number(
     """A finite real number as ``float``; ``> 0`` when ``positive``, ``>= minimum`` if given."""
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value}")
-    if positive and value <= 0:
-        raise ValueError(f"{name} must be finite and > 0, got {value}")
-    if minimum is not None and value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    need = "> 0" if positive else "" if minimum is None else f">= {minimum:g}"
+    too_small = (positive and value <= 0) or (minimum is not None and value < minimum)
+    if not math.isfinite(value) or too_small:
+        raise ValueError(f"{name} must be finite{' and ' + need if need else ''}, got {value}")
     return float(value)
+
+
+def check_text(value: Any, name: str) -> str:
+    """A non-empty string (a run's label, a name)."""
+    if not isinstance(value, str) or not value:
+        raise TypeError(f"{name} must be a non-empty string, got {value!r}")
+    return value
 
 
 def check_choice(value: Any, name: str, choices: tuple) -> Any:
@@ -136,6 +143,8 @@ def as_tensor(array: Any, name: str):
     elif isinstance(array, np.ndarray):
         if array.dtype == object:
             raise TypeError(f"{name} is a NumPy array of Python objects; use a numeric dtype")
+        if array.ndim == 0:  # ascontiguousarray would make it 1-D, hiding the mistake
+            raise ValueError(f"{name} must have a first (example) dimension, got a scalar")
         tensor = torch.from_numpy(np.ascontiguousarray(array))
         if tensor.is_floating_point():
             tensor = tensor.to(torch.get_default_dtype())  # NumPy's float64 -> float32
@@ -148,3 +157,16 @@ def as_tensor(array: Any, name: str):
     if tensor.ndim == 0:
         raise ValueError(f"{name} must have a first (example) dimension, got a scalar")
     return tensor
+
+
+def upstream_gradient(
+    dout: Any, expected: tuple[int, ...], where: str, name: str = "dout"
+) -> np.ndarray:
+    """The upstream gradient of a backward pass: floating-point, the forward output's shape."""
+    dout = float_array(dout, name)
+    if dout.shape != tuple(expected):
+        raise ValueError(
+            f"{where}: {name} has shape {dout.shape} but the forward output had shape "
+            f"{tuple(expected)}"
+        )
+    return dout

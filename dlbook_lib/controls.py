@@ -13,6 +13,10 @@ settings per knob, keeps each figure as a PNG image, and lets the *browser* swit
 ``jslink`` runs in the browser, so the widget state that Jupyter saves in the notebook (and
 that myst-nb embeds in the HTML page) keeps working without Python.
 
+An experiment may also return a ``(Figure, result)`` pair: the control keeps each result in
+``control.results`` (settings tuple -> result), so a lesson can print a table of what the runs
+found without writing a global from inside the experiment.
+
 Where no widget can be drawn at all (GitHub's notebook view, ``jupyter nbconvert`` without
 the widget state), the control falls back to a static picture: every setting side by side as
 small multiples, each labelled with its settings. Frontends that can draw the widget prefer
@@ -176,6 +180,23 @@ class PrecomputedControl(widgets.VBox):
     a run and the HTML book show the live control.
     """
 
+    def result(self, **settings: KnobValue) -> Any:
+        """The result of the experiment for one setting of every knob, e.g.
+        ``control.result(activation="relu", learning_rate=0.1)``.
+
+        Raises:
+            ValueError: unless ``settings`` names every knob once, with a setting the control
+                computed.
+        """
+        names = list(self.settings)
+        if sorted(settings) != sorted(names):
+            raise ValueError(f"result() needs one setting per knob {names}, got {sorted(settings)}")
+        key = tuple(settings[name] for name in names)
+        if key not in self.results:
+            computed = ", ".join(f"{n}: {self.settings[n]}" for n in names)
+            raise ValueError(f"no result for {settings}; the control computed {computed}")
+        return self.results[key]
+
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
         data = super()._repr_mimebundle_(**kwargs)
         if data is None:  # a widget without a view: nothing to add to
@@ -245,7 +266,7 @@ def small_multiples_png(control: PrecomputedControl, *, panel_width: float = 4.5
 
 
 def precomputed_control(
-    experiment: Callable[..., Figure],
+    experiment: Callable[..., Figure | tuple[Figure, Any]],
     knobs: Mapping[str, Sequence[KnobValue]],
     *,
     fast_knobs: Mapping[str, Sequence[KnobValue]] | None = None,
@@ -255,6 +276,8 @@ def precomputed_control(
 
     ``experiment(**settings)`` is called once per combination, in ``itertools.product`` order
     of the knobs' settings; each figure becomes a PNG :class:`ipywidgets.Image` and is closed.
+    An experiment that returns ``(figure, result)`` also hands back what it measured (a number,
+    a history dict...): ``box.results`` maps each settings tuple to it, so no global is needed.
     Numeric knobs become a ``SelectionSlider``, string/bool knobs ``ToggleButtons``; each is
     ``jslink``-ed (``index`` -> ``selected_index``) to every Stack of its nesting level, so the
     control works without a kernel (static HTML book, a reopened notebook).
@@ -266,8 +289,16 @@ def precomputed_control(
 
         precomputed_control(experiment, {"lr": [0.001, 0.01, 0.1], "activation": ["relu", "tanh"]})
 
+        def experiment(lr, activation):     # a figure and what the run measured
+            ...
+            return fig, history["val_accuracy"][-1]
+
+        control = precomputed_control(experiment, {"lr": [0.01, 0.1], "activation": ["relu"]})
+        control.results[0.1, "relu"]        # or control.result(lr=0.1, activation="relu")
+
     Args:
-        experiment: returns a ``matplotlib.figure.Figure`` for one setting of every knob.
+        experiment: returns a ``matplotlib.figure.Figure`` for one setting of every knob, or a
+            pair ``(Figure, result)`` with any result object.
         knobs: keyword of ``experiment`` -> its settings (a list, at least one value, no
             duplicates; all numbers, or all strings/bools). Keep them few: the number of
             figures is the product of the list lengths.
@@ -278,14 +309,18 @@ def precomputed_control(
     Returns:
         A :class:`PrecomputedControl` (a ``VBox``, CSS class ``dlbook-control``) holding the
         title, the knobs and the outer Stack; where widgets cannot be drawn it shows all
-        settings as small multiples instead (:func:`small_multiples_png`). For inspection it carries: ``box.knobs`` (name -> knob widget), ``box.images``
-        (settings tuple in knob order -> Image), ``box.links`` (every ``Link`` that ``jslink`` made),
-        ``box.stacks`` (one list of Stacks per knob level) and ``box.settings`` (name -> the
-        settings actually used).
+        settings as small multiples instead (:func:`small_multiples_png`). For inspection
+        it carries: ``box.knobs`` (name -> knob widget), ``box.images`` (settings tuple in
+        knob order -> Image), ``box.links`` (every ``Link`` that ``jslink`` made),
+        ``box.stacks`` (one list of Stacks per knob level), ``box.settings`` (name -> the
+        settings actually used) and ``box.results`` (the same keys as ``box.images``, in
+        knob order, also for a single knob: ``(value,)``; each maps to the experiment's
+        result, ``None`` where it returned a Figure alone); :meth:`PrecomputedControl.result`
+        looks one up by knob names.
 
     Raises:
-        TypeError: if ``experiment`` is not callable or does not return a Figure, or knob
-            settings have the wrong type.
+        TypeError: if ``experiment`` is not callable or returns neither a Figure nor a
+            ``(Figure, result)`` pair, or knob settings have the wrong type.
         ValueError: for an empty ``knobs``, a knob without settings, repeated settings, a knob
             name that ``experiment`` does not accept, a required parameter of ``experiment``
             that no knob sets, or ``fast_knobs`` with other names than ``knobs``.
@@ -309,14 +344,22 @@ def precomputed_control(
     settings_lists = [settings[name] for name in names]
 
     images: dict[tuple, widgets.Image] = {}
+    results: dict[tuple, Any] = {}
     for combination in itertools.product(*settings_lists):
         kwargs = dict(zip(names, combination))
-        fig = experiment(**kwargs)
+        returned = experiment(**kwargs)
+        fig, result = returned, None
+        if isinstance(returned, tuple) and len(returned) == 2:
+            fig, result = returned
         if not isinstance(fig, Figure):
+            got = type(returned).__name__
+            if isinstance(returned, tuple):
+                got = f"a tuple ({', '.join(type(item).__name__ for item in returned)})"
             raise TypeError(
                 f"experiment({', '.join(f'{k}={v!r}' for k, v in kwargs.items())}) returned "
-                f"{type(fig).__name__}; it must return a matplotlib Figure"
+                f"{got}; it must return a matplotlib Figure or a (Figure, result) pair"
             )
+        results[combination] = result
         image = widgets.Image(
             value=figure_to_png(fig),
             format="png",
@@ -343,4 +386,5 @@ def precomputed_control(
     box.links = links
     box.stacks = stacks_by_level
     box.settings = {name: list(values) for name, values in zip(names, settings_lists)}
+    box.results = results
     return box

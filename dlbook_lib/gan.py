@@ -1,8 +1,21 @@
-"""Mode coverage and sample quality for the 2-D mode-collapse benchmark of GANs.
+"""GAN helpers: the losses of GAN / WGAN / WGAN-GP, and the 2-D mode-collapse metrics.
 
-The benchmark (Metz et al. 2017, made quantitative by VEEGAN and PacGAN) trains a GAN on a
-mixture of Gaussians whose modes are known, an 8-Gaussian ring or a 5x5 grid, and asks two
-questions of a batch of generated samples:
+**Losses.** For a critic (discriminator) ``D`` that returns one score per example, real
+samples ``x`` and generated samples ``x~ = G(z)``:
+
+* GAN (Goodfellow et al. 2014), ``D`` returns logits: the critic minimises
+  ``E softplus(-D(x)) + E softplus(D(x~))`` (binary cross-entropy), the generator the
+  non-saturating ``E softplus(-D(x~))``.
+* WGAN (Arjovsky et al. 2017): the critic minimises ``E D(x~) - E D(x)``, the generator
+  ``-E D(x~)``; the critic is kept (roughly) Lipschitz by clipping its weights to ``[-c, c]``
+  after every step (:func:`clip_weights`).
+* WGAN-GP (Gulrajani et al. 2017, arXiv:1704.00028, Algorithm 1) replaces clipping by the
+  gradient penalty ``lambda * E (||grad D(x^)||_2 - 1)^2`` on random points
+  ``x^ = eps x + (1 - eps) x~``, ``eps ~ U[0, 1]`` per example (:func:`gradient_penalty`).
+
+**Metrics.** The 2-D mode-collapse benchmark (Metz et al. 2017, made quantitative by VEEGAN
+and PacGAN) trains a GAN on a mixture of Gaussians whose modes are known, an 8-Gaussian ring
+or a 5x5 grid, and asks two questions of a batch of generated samples:
 
 * **Quality.** A sample is *high quality* when it lies within three standard deviations of
   the centre of its nearest mode.
@@ -43,17 +56,30 @@ import math
 from typing import Any
 
 import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from dlbook_lib._checks import check_choice, check_int, check_number
 
 __all__ = [
+    "GAN_METHODS",
     "GRID_SETTINGS",
     "HIGH_QUALITY_STDS",
     "MIN_HIGH_QUALITY_PER_MODE",
     "N_EVAL_SAMPLES",
     "RING_SETTINGS",
+    "clip_weights",
+    "critic_loss",
     "expected_high_quality_fraction",
+    "generator_loss",
+    "gradient_penalty",
     "mode_coverage",
     "nearest_mode",
 ]
+
+GAN_METHODS = ("GAN", "WGAN", "WGAN-GP")
+"""The losses :func:`critic_loss` and :func:`generator_loss` know."""
 
 HIGH_QUALITY_STDS = 3.0
 """A sample is high quality within this many standard deviations of its nearest mode."""
@@ -123,14 +149,6 @@ def _as_stds(std: Any, n_modes: int) -> np.ndarray:
     if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
         raise ValueError(f"std must be finite and > 0, got {std!r}")
     return arr
-
-
-def _check_positive_number(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-    if not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be finite and > 0, got {value}")
-    return float(value)
 
 
 # --------------------------------------------------------------------------- the metrics
@@ -226,11 +244,8 @@ def mode_coverage(
         TypeError / ValueError: as :func:`nearest_mode`, and for a ``threshold`` that is not
             a positive number or a ``min_count`` that is not an int >= 1.
     """
-    threshold = _check_positive_number(threshold, "threshold")
-    if isinstance(min_count, bool) or not isinstance(min_count, (int, np.integer)):
-        raise TypeError(f"min_count must be an int, got {type(min_count).__name__}")
-    if min_count < 1:
-        raise ValueError(f"min_count must be >= 1, got {min_count}")
+    threshold = check_number(threshold, "threshold", positive=True)
+    min_count = check_int(min_count, "min_count", minimum=1)
     x, c = _check_pair(samples, centres)
     stds = _as_stds(std, len(c))
     index, distance = nearest_mode(x, c, stds)
@@ -279,9 +294,140 @@ def expected_high_quality_fraction(threshold: float = HIGH_QUALITY_STDS, dim: in
         TypeError / ValueError: for a ``threshold`` that is not a positive number or a
             ``dim`` that is not an int >= 1.
     """
-    threshold = _check_positive_number(threshold, "threshold")
-    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
-        raise TypeError(f"dim must be an int, got {type(dim).__name__}")
-    if dim < 1:
-        raise ValueError(f"dim must be >= 1, got {dim}")
+    threshold = check_number(threshold, "threshold", positive=True)
+    dim = check_int(dim, "dim", minimum=1)
     return _regularized_lower_gamma(dim / 2.0, threshold**2 / 2.0)
+
+
+# --------------------------------------------------------------------------- the losses
+
+
+def _check_batches(real: Any, fake: Any) -> None:
+    for name, batch in (("real", real), ("fake", fake)):
+        if not isinstance(batch, Tensor):
+            raise TypeError(f"{name} must be a torch.Tensor, got {type(batch).__name__}")
+        if batch.ndim < 1 or batch.shape[0] == 0:
+            raise ValueError(f"{name} must be a non-empty batch (B, ...), got {tuple(batch.shape)}")
+    if real.shape != fake.shape:
+        raise ValueError(
+            f"real and fake must have the same shape (B, ...), got {tuple(real.shape)} "
+            f"and {tuple(fake.shape)}"
+        )
+
+
+def gradient_penalty(
+    critic: nn.Module,
+    real: Tensor,
+    fake: Tensor,
+    generator: torch.Generator | None = None,
+    eps: Tensor | None = None,
+) -> Tensor:
+    """WGAN-GP's penalty ``E (||grad_x D(x^)||_2 - 1)^2`` at one random point per pair.
+
+    ``x^ = eps * real + (1 - eps) * fake`` with ``eps ~ U[0, 1]`` per example (Gulrajani et
+    al. 2017, Algorithm 1); the norm is over all of an example's coordinates. The gradient is
+    taken with ``create_graph=True``, so the penalty can be backpropagated to the critic's
+    weights; multiply it by ``lambda`` (the paper's 10) and add it to the critic's loss.
+
+    Args:
+        critic: maps ``(B, ...)`` to scores ``(B,)`` or ``(B, 1)``.
+        real: real samples ``(B, ...)``.
+        fake: generated samples, same shape (detached from the generator, as a rule).
+        generator: draws ``eps`` as ``torch.rand((B, 1, ..., 1), generator=generator)`` on
+            the CPU, then moves it to ``real``'s device, so the draws are the same on every
+            device. Either ``generator`` or ``eps`` is needed.
+        eps: the interpolation weights ``(B, 1, ..., 1)`` (or anything that broadcasts), to
+            evaluate the penalty at chosen points; ``generator`` is then not used.
+
+    Returns:
+        A scalar tensor.
+
+    Raises:
+        TypeError: if ``real``/``fake`` are not tensors or ``generator`` is not a
+            ``torch.Generator``.
+        ValueError: for empty or different shapes, or neither ``generator`` nor ``eps``.
+    """
+    _check_batches(real, fake)
+    if eps is None:
+        if generator is None:
+            raise ValueError("gradient_penalty needs a torch.Generator to draw eps, or eps itself")
+        if not isinstance(generator, torch.Generator):
+            raise TypeError(f"generator must be a torch.Generator, got {type(generator).__name__}")
+        shape = (real.shape[0],) + (1,) * (real.dim() - 1)
+        eps = torch.rand(shape, generator=generator).to(real.device)
+    x_hat = (eps * real + (1 - eps) * fake).requires_grad_(True)
+    grad, = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+    return ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()
+
+
+def critic_loss(
+    method: str,
+    critic: nn.Module,
+    real: Tensor,
+    fake: Tensor,
+    *,
+    lam: float | None = None,
+    generator: torch.Generator | None = None,
+) -> Tensor:
+    """The loss the critic (discriminator) minimises, for one of :data:`GAN_METHODS`.
+
+    * ``"GAN"``: ``E softplus(-D(real)) + E softplus(D(fake))``, ``D`` returning logits.
+    * ``"WGAN"``: ``E D(fake) - E D(real)``, the negated Wasserstein estimate (clip the
+      weights after each step with :func:`clip_weights`).
+    * ``"WGAN-GP"``: the WGAN loss plus ``lam *`` :func:`gradient_penalty` (``eps`` drawn
+      from ``generator``).
+
+    Args:
+        method: ``"GAN"``, ``"WGAN"`` or ``"WGAN-GP"``.
+        critic: maps ``(B, ...)`` to scores ``(B, 1)`` or ``(B,)``.
+        real, fake: batches ``(B, ...)`` of the same shape.
+        lam: the penalty weight, a number >= 0; needed by ``"WGAN-GP"`` only.
+        generator: draws the penalty's interpolation weights; ``"WGAN-GP"`` only.
+
+    Returns:
+        A scalar tensor.
+
+    Raises:
+        ValueError: for an unknown ``method``, ``"WGAN-GP"`` without ``lam`` or ``generator``,
+            or bad batches (as :func:`gradient_penalty`).
+    """
+    check_choice(method, "method", GAN_METHODS)
+    _check_batches(real, fake)
+    if method == "GAN":
+        return F.softplus(-critic(real)).mean() + F.softplus(critic(fake)).mean()
+    loss = critic(fake).mean() - critic(real).mean()
+    if method == "WGAN-GP":
+        if lam is None:
+            raise ValueError("critic_loss('WGAN-GP', ...) needs lam, the penalty weight (e.g. 10)")
+        lam = check_number(lam, "lam", minimum=0.0)
+        loss = loss + lam * gradient_penalty(critic, real, fake, generator)
+    return loss
+
+
+def generator_loss(method: str, critic: nn.Module, fake: Tensor) -> Tensor:
+    """The loss the generator minimises: ``E softplus(-D(fake))`` for ``"GAN"`` (the
+    non-saturating loss), ``-E D(fake)`` for ``"WGAN"`` and ``"WGAN-GP"``.
+
+    ``fake`` ``(B, ...)`` must keep its graph to the generator. Returns a scalar tensor.
+
+    Raises:
+        ValueError: for an unknown ``method``.
+    """
+    check_choice(method, "method", GAN_METHODS)
+    if method == "GAN":
+        return F.softplus(-critic(fake)).mean()
+    return -critic(fake).mean()
+
+
+def clip_weights(critic: nn.Module, c: float) -> None:
+    """Clamp every parameter of ``critic`` to ``[-c, c]`` in place (WGAN's weight clipping).
+
+    Raises:
+        TypeError / ValueError: if ``critic`` is not a module or ``c`` not a number > 0.
+    """
+    if not isinstance(critic, nn.Module):
+        raise TypeError(f"critic must be a torch.nn.Module, got {type(critic).__name__}")
+    c = check_number(c, "c", positive=True)
+    with torch.no_grad():
+        for p in critic.parameters():
+            p.clamp_(-c, c)

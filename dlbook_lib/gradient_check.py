@@ -12,7 +12,9 @@ whose error shrinks like $h^2$. One checker serves every layer of
 * :func:`numerical_gradient_array` for an array-valued function (a layer's forward pass):
   it returns the gradient of ``sum(f(x) * dout)``, which is exactly what a layer's
   ``backward(dout, cache)`` must return;
-* :func:`relative_error` to compare the two answers on a scale-free footing.
+* :func:`relative_error` to compare the two answers on a scale-free footing;
+* :func:`autograd_gradients` for the same gradients by ``torch.autograd``, and
+  :func:`check_layer`, which checks a forward/backward pair against PyTorch in one call.
 
 Precision: use float64. With float32 the rounding of ``f`` (about ``1e-7`` relative) is divided
 by ``2h``, so expect relative errors near ``1e-3`` at the default ``h=1e-5`` and about ``1e-4``
@@ -21,11 +23,20 @@ with ``h=1e-3``, against ``1e-8`` or better in float64.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from typing import Any, Callable
 
 import numpy as np
 
-__all__ = ["numerical_gradient", "numerical_gradient_array", "relative_error"]
+from dlbook_lib._checks import check_number, float_array
+
+__all__ = [
+    "numerical_gradient",
+    "numerical_gradient_array",
+    "relative_error",
+    "autograd_gradients",
+    "check_layer",
+]
 
 
 def _check_perturbable(x: Any) -> None:
@@ -51,12 +62,7 @@ def _check_perturbable(x: Any) -> None:
 
 
 def _check_step(h: Any) -> float:
-    if isinstance(h, bool) or not isinstance(h, (int, float, np.integer, np.floating)):
-        raise TypeError(f"h must be a positive number, got {type(h).__name__}")
-    h = float(h)
-    if not (h > 0 and math.isfinite(h)):
-        raise ValueError(f"h must be a positive finite number, got {h}")
-    return h
+    return check_number(h, "h", positive=True)
 
 
 def _scalar_value(value: Any, where: tuple[int, ...]) -> float:
@@ -219,3 +225,108 @@ def relative_error(a: np.ndarray, b: np.ndarray) -> float:
     numerator = np.max(np.abs(a - b))
     denominator = max(float(np.max(np.abs(a) + np.abs(b))), np.finfo(np.float64).tiny)
     return float(numerator / denominator)
+
+
+def autograd_gradients(
+    fn: Callable[..., Any], arrays: Sequence[np.ndarray], dout: np.ndarray | None = None
+) -> list[np.ndarray]:
+    """Gradients by ``torch.autograd``, the reference a hand-written backward is checked against.
+
+    Each array becomes a float64 tensor that requires grad; ``fn(*tensors)`` must return a
+    scalar (a loss) or, when ``dout`` is given, a tensor of ``dout``'s shape, whose weighted
+    sum ``sum(fn(*tensors) * dout)`` is differentiated (what a layer's backward computes).
+
+    Args:
+        fn: a function of torch tensors, e.g. ``lambda x, W, b: x @ W + b``.
+        arrays: float64 NumPy arrays, one per argument of ``fn``.
+        dout: optional upstream gradient, the shape of ``fn``'s output.
+
+    Returns:
+        One NumPy array per input, of its shape: ``d(loss)/d(array)``.
+
+    Raises:
+        TypeError: if an array is not floating-point.
+        ValueError: if ``fn`` returns a non-scalar without ``dout``, or a shape other than
+            ``dout``'s.
+    """
+    import torch
+
+    tensors = []
+    for k, array in enumerate(arrays):
+        array = float_array(array, f"arrays[{k}]")
+        tensors.append(torch.tensor(array, dtype=torch.float64, requires_grad=True))
+    out = fn(*tensors)
+    if dout is None:
+        if out.numel() != 1:
+            raise ValueError(f"fn returned shape {tuple(out.shape)}: give dout, or return a scalar")
+        loss = out.sum()
+    else:
+        dout = float_array(dout, "dout")
+        if tuple(out.shape) != dout.shape:
+            raise ValueError(f"fn returned shape {tuple(out.shape)} but dout has {dout.shape}")
+        loss = (out * torch.from_numpy(dout)).sum()
+    loss.backward()
+    return [
+        np.zeros(t.shape) if t.grad is None else t.grad.numpy().copy() for t in tensors
+    ]
+
+
+def check_layer(
+    forward: Callable[..., tuple[Any, Any]],
+    backward: Callable[[Any, Any], tuple[np.ndarray, dict]],
+    torch_forward: Callable[..., Any],
+    inputs: Mapping[str, np.ndarray],
+    *,
+    options: Mapping[str, Any] | None = None,
+    seed: int = 0,
+) -> dict[str, float]:
+    """Check a NumPy layer's forward and backward against PyTorch, on one random ``dout``.
+
+    The one checker for the layer contract of :mod:`dlbook_lib.numpy_layers`:
+    ``out, cache = forward(*inputs.values(), **options)`` and ``dx, grads = backward(dout,
+    cache)`` against ``torch_forward(*tensors, **options)`` and ``torch.autograd``. The
+    arrays are passed by position, so ``inputs`` must be in the forward's argument order;
+    the first entry is the layer's input ``x`` (its gradient is ``dx``), the others are
+    compared with ``grads`` under their own names. ``torch_forward`` takes the same names, in
+    the book's layout; convert to PyTorch's inside it (e.g. ``W.T`` for ``F.linear``).
+
+    Args:
+        forward, backward: the NumPy pair.
+        torch_forward: the PyTorch function computing the same output.
+        inputs: name -> float64 array, in the forward's argument order (input first).
+        options: non-array keyword arguments for both forwards (``stride``, ``padding``...).
+        seed: seed of the random ``dout``.
+
+    Returns:
+        ``{"out": error, "<input name>": error, ...}``, each a :func:`relative_error`.
+
+    Raises:
+        TypeError: if an input is not a float array.
+        ValueError: if ``inputs`` is empty, the outputs differ in shape, or ``backward``'s
+            grads lack a parameter or hold one the forward did not take.
+    """
+    import torch
+
+    if not inputs:
+        raise ValueError("inputs is empty: give the layer's input first, then its parameters")
+    names = list(inputs)
+    arrays = [float_array(inputs[name], name) for name in names]
+    options = dict(options or {})
+    out, cache = forward(*arrays, **options)
+    with torch.no_grad():
+        reference = torch_forward(*(torch.from_numpy(a) for a in arrays), **options).numpy()
+    if reference.shape != np.shape(out):
+        raise ValueError(
+            f"the NumPy forward gives shape {np.shape(out)} but PyTorch {reference.shape}"
+        )
+    dout = np.random.default_rng(seed).normal(size=np.shape(out))
+    dx, grads = backward(dout, cache)
+    if set(grads) != set(names[1:]):
+        raise ValueError(
+            f"backward returned grads for {sorted(grads)} but the forward took {names[1:]}"
+        )
+    expected = autograd_gradients(lambda *t: torch_forward(*t, **options), arrays, dout)
+    errors = {"out": relative_error(out, reference)}
+    for name, theirs in zip(names, expected):
+        errors[name] = relative_error(dx if name == names[0] else grads[name], theirs)
+    return errors

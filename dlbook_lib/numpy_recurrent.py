@@ -1,31 +1,26 @@
 r"""Recurrent cells in plain NumPy: a tanh RNN and an LSTM, forward and backward.
 
-The same contract as :mod:`dlbook_lib.numpy_layers`:
-
-* ``<name>_forward(inputs, <params>) -> (out, cache)``;
-* ``<name>_backward(dout, cache) -> grads``, a tuple in a documented order.
+The contract of :mod:`dlbook_lib.numpy_layers`: ``X_forward(inputs, <params>) -> (out, cache)``
+and ``X_backward(dout, cache) -> (dx, grads)``, ``grads`` a dict keyed like the forward's array
+arguments after the input (initial states included: ``"h0"``, ``"c0"``). And its one weight
+layout: rows are examples, weights multiply from the right (``x_t @ W_xh``).
 
 There are two granularities. A *step* function processes one time step of a batch, ``x_t`` of
 shape ``(N, D)``; a *sequence* function runs the step over all ``T`` steps of ``x`` of shape
 ``(N, T, D)`` and its backward pass is backpropagation through time (BPTT).
 
-**tanh RNN** (row-vector form, as lesson 5.1 writes it), weights ``W_xh (D, H)``,
-``W_hh (H, H)``, bias ``b_h (H,)``:
+**tanh RNN**, weights ``W_xh (D, H)``, ``W_hh (H, H)``, bias ``b_h (H,)``:
 
 $$h_t = \tanh(x_t W_{xh} + h_{t-1} W_{hh} + b_h).$$
 
-``torch.nn.RNN`` stores the transposes: ``weight_ih_l0 = W_xh.T``, ``weight_hh_l0 = W_hh.T``,
-and two biases whose sum is ``b_h`` (set ``bias_ih_l0 = b_h``, ``bias_hh_l0 = 0``).
-
-**LSTM** (Hochreiter & Schmidhuber 1997, with the forget gate of Gers et al. 2000), in
-PyTorch's own layout so that the arrays copy straight into ``torch.nn.LSTM`` (``weight_ih_l0``,
-``weight_hh_l0``, ``bias_ih_l0``, ``bias_hh_l0``) and its gradients compare one to one:
-``W_ih (4H, D)``, ``W_hh (4H, H)``, ``b_ih (4H,)``, ``b_hh (4H,)``, the four row blocks of
-height ``H`` in PyTorch's gate order *input, forget, cell candidate, output* ``(i, f, g, o)``:
+**LSTM** (Hochreiter & Schmidhuber 1997, with the forget gate of Gers et al. 2000): the same
+names, four RNN weight matrices side by side, ``W_xh (D, 4H)``, ``W_hh (H, 4H)``,
+``b_h (4H,)``, the column blocks of width ``H`` in PyTorch's gate order *input, forget, cell
+candidate, output* ``(i, f, g, o)``:
 
 $$
 \begin{aligned}
-a_t &= x_t W_{ih}^\top + h_{t-1} W_{hh}^\top + b_{ih} + b_{hh}
+a_t &= x_t W_{xh} + h_{t-1} W_{hh} + b_h
       = [\,a^i_t \mid a^f_t \mid a^g_t \mid a^o_t\,] \\
 i_t &= \sigma(a^i_t), \quad f_t = \sigma(a^f_t), \quad g_t = \tanh(a^g_t),
       \quad o_t = \sigma(a^o_t) \\
@@ -34,7 +29,10 @@ h_t &= o_t \odot \tanh(c_t).
 \end{aligned}
 $$
 
-The two biases only ever appear as their sum, so their gradients are equal.
+**PyTorch stores the transposes** and two biases that only ever appear as their sum:
+``weight_ih_l0 = W_xh.T``, ``weight_hh_l0 = W_hh.T``, ``bias_ih_l0 + bias_hh_l0 = b_h``
+(for ``nn.RNN`` and ``nn.LSTM`` alike). :func:`copy_to_torch` and :func:`torch_gradients`
+convert at the comparison, so the cells themselves keep the book's layout.
 
 All functions compute in the floating-point type of their inputs (use float64 for gradient
 checks). A wrong dtype raises ``TypeError``; shapes that do not fit raise ``ValueError``
@@ -46,10 +44,19 @@ from typing import Any
 
 import numpy as np
 
-from dlbook_lib.numpy_layers import _float_array, _sigmoid
+from dlbook_lib._checks import (
+    check_int,
+    check_ndim,
+    check_number,
+    check_seed,
+    check_shape,
+    float_array,
+    upstream_gradient,
+)
+from dlbook_lib.numpy_layers import stable_sigmoid
 
 __all__ = [
-    "sigmoid",
+    "GATE_ORDER",
     "rnn_step_forward",
     "rnn_step_backward",
     "rnn_forward",
@@ -59,62 +66,62 @@ __all__ = [
     "lstm_forward",
     "lstm_backward",
     "init_lstm_params",
+    "copy_to_torch",
+    "torch_gradients",
 ]
 
 GATE_ORDER = ("i", "f", "g", "o")
-"""The order of the four gate blocks in ``W_ih``, ``W_hh`` and the biases (PyTorch's order)."""
+"""The order of the four gate blocks in the LSTM's ``W_xh``, ``W_hh``, ``b_h`` (PyTorch's)."""
+
+Grads = dict[str, np.ndarray]
 
 
-# ---------------------------------------------------------------------------------------------
-# Checks
-# ---------------------------------------------------------------------------------------------
-def _check_shape(array: np.ndarray, name: str, expected: tuple[int, ...], meaning: str) -> None:
-    if array.shape != expected:
-        raise ValueError(f"{name} has shape {array.shape} but must be {meaning} = {expected}")
-
-
-def _check_ndim(array: np.ndarray, name: str, ndim: int, meaning: str) -> None:
-    if array.ndim != ndim:
-        raise ValueError(f"{name} must be {ndim}-D {meaning}, got shape {array.shape}")
-
-
-def _check_dout(dout: Any, expected: tuple[int, ...], name: str, where: str) -> np.ndarray:
-    dout = _float_array(dout, name)
-    if dout.shape != expected:
+def _check_params(W_xh: Any, W_hh: Any, b_h: Any, gates: int) -> tuple[np.ndarray, ...]:
+    """The three arrays, checked: ``W_xh (D, G H)``, ``W_hh (H, G H)``, ``b_h (G H,)``."""
+    W_xh, W_hh = float_array(W_xh, "W_xh"), float_array(W_hh, "W_hh")
+    b_h = float_array(b_h, "b_h")
+    blocks = "(D, H)" if gates == 1 else f"(D, {gates}H)"
+    check_ndim(W_xh, "W_xh", 2, blocks)
+    check_ndim(W_hh, "W_hh", 2, blocks.replace("D", "H"))
+    H = W_hh.shape[0]
+    what = "" if gates == 1 else f": the columns hold the {gates} gates (i, f, g, o)"
+    check_shape(W_hh, "W_hh", (H, gates * H), blocks.replace("D", "H") + what)
+    if W_xh.shape[1] != gates * H:
         raise ValueError(
-            f"{where}: {name} has shape {dout.shape} but the forward output had shape {expected}"
+            f"W_xh has shape {W_xh.shape} but must be {blocks} with {gates * H} columns, "
+            f"since W_hh {W_hh.shape} gives H = {H}"
         )
-    return dout
+    check_shape(b_h, "b_h", (gates * H,), "(H,)" if gates == 1 else f"({gates}H,)")
+    return W_xh, W_hh, b_h
 
 
-def sigmoid(x: np.ndarray) -> np.ndarray:
-    """The logistic function ``1 / (1 + exp(-x))``, without overflow for large ``|x|``.
+def _check_pair(dout: Any) -> None:
+    if not isinstance(dout, (tuple, list)) or len(dout) != 2:
+        raise TypeError("dout must be the pair (dh_t, dc_t), like the forward's (h_t, c_t)")
 
-    Args:
-        x: floating-point array of any shape ``(*S)``.
 
-    Returns:
-        Array of shape ``(*S)`` and the dtype of ``x``, values in ``[0, 1]``.
-    """
-    return _sigmoid(_float_array(x, "x"))
+def _check_state(value: Any, name: str, N: int, H: int) -> np.ndarray:
+    value = float_array(value, name)
+    check_shape(value, name, (N, H), "(N, H)")
+    return value
+
+
+def _check_inputs(x: Any, name: str, D: int, ndim: int) -> np.ndarray:
+    x = float_array(x, name)
+    meaning = "(N, D)" if ndim == 2 else "(N, T, D)"
+    check_ndim(x, name, ndim, meaning)
+    if x.shape[-1] != D:
+        raise ValueError(
+            f"{name} has shape {x.shape} but must be {meaning} with D = {D} from W_xh"
+        )
+    if ndim == 3 and x.shape[1] == 0:
+        raise ValueError(f"{name} has no time steps (T = 0)")
+    return x
 
 
 # ---------------------------------------------------------------------------------------------
 # tanh RNN
 # ---------------------------------------------------------------------------------------------
-def _check_rnn_params(
-    W_xh: Any, W_hh: Any, b_h: Any
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int]:
-    W_xh = _float_array(W_xh, "W_xh")
-    W_hh = _float_array(W_hh, "W_hh")
-    b_h = _float_array(b_h, "b_h")
-    _check_ndim(W_xh, "W_xh", 2, "(D, H)")
-    D, H = W_xh.shape
-    _check_shape(W_hh, "W_hh", (H, H), "(H, H)")
-    _check_shape(b_h, "b_h", (H,), "(H,)")
-    return W_xh, W_hh, b_h, D, H
-
-
 def rnn_step_forward(
     x_t: np.ndarray, h_prev: np.ndarray, W_xh: np.ndarray, W_hh: np.ndarray, b_h: np.ndarray
 ) -> tuple[np.ndarray, tuple]:
@@ -135,20 +142,14 @@ def rnn_step_forward(
         TypeError: if an argument is not a floating-point array.
         ValueError: if the shapes do not fit together.
     """
-    W_xh, W_hh, b_h, D, H = _check_rnn_params(W_xh, W_hh, b_h)
-    x_t = _float_array(x_t, "x_t")
-    h_prev = _float_array(h_prev, "h_prev")
-    _check_ndim(x_t, "x_t", 2, "(N, D)")
-    N = x_t.shape[0]
-    _check_shape(x_t, "x_t", (N, D), "(N, D) with D from W_xh")
-    _check_shape(h_prev, "h_prev", (N, H), "(N, H)")
+    W_xh, W_hh, b_h = _check_params(W_xh, W_hh, b_h, gates=1)
+    x_t = _check_inputs(x_t, "x_t", W_xh.shape[0], ndim=2)
+    h_prev = _check_state(h_prev, "h_prev", x_t.shape[0], W_hh.shape[0])
     h_t = np.tanh(x_t @ W_xh + h_prev @ W_hh + b_h)
     return h_t, (x_t, h_prev, W_xh, W_hh, h_t)
 
 
-def rnn_step_backward(
-    dh_t: np.ndarray, cache: tuple
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def rnn_step_backward(dh_t: np.ndarray, cache: tuple) -> tuple[np.ndarray, Grads]:
     """Backward pass of :func:`rnn_step_forward`.
 
     With ``da = dh_t * (1 - h_t**2)`` (the derivative of tanh), ``dx_t = da @ W_xh.T``,
@@ -160,15 +161,16 @@ def rnn_step_backward(
         cache: from :func:`rnn_step_forward`.
 
     Returns:
-        ``(dx_t (N, D), dh_prev (N, H), dW_xh (D, H), dW_hh (H, H), db_h (H,))``.
+        ``(dx_t, {"h_prev": (N, H), "W_xh": (D, H), "W_hh": (H, H), "b_h": (H,)})``.
 
     Raises:
         ValueError: if ``dh_t`` does not have the shape of the forward output.
     """
     x_t, h_prev, W_xh, W_hh, h_t = cache
-    dh_t = _check_dout(dh_t, h_t.shape, "dh_t", "rnn_step_backward")
+    dh_t = upstream_gradient(dh_t, h_t.shape, "rnn_step_backward", "dh_t")
     da = dh_t * (1.0 - h_t**2)
-    return da @ W_xh.T, da @ W_hh.T, x_t.T @ da, h_prev.T @ da, da.sum(axis=0)
+    grads = {"h_prev": da @ W_hh.T, "W_xh": x_t.T @ da, "W_hh": h_prev.T @ da, "b_h": da.sum(0)}
+    return da @ W_xh.T, grads
 
 
 def rnn_forward(
@@ -189,15 +191,11 @@ def rnn_forward(
         TypeError: if an argument is not a floating-point array.
         ValueError: if the shapes do not fit together or ``T == 0``.
     """
-    W_xh, W_hh, b_h, D, H = _check_rnn_params(W_xh, W_hh, b_h)
-    x = _float_array(x, "x")
-    h0 = _float_array(h0, "h0")
-    _check_ndim(x, "x", 3, "(N, T, D)")
+    W_xh, W_hh, b_h = _check_params(W_xh, W_hh, b_h, gates=1)
+    x = _check_inputs(x, "x", W_xh.shape[0], ndim=3)
     N, T, _ = x.shape
-    _check_shape(x, "x", (N, T, D), "(N, T, D) with D from W_xh")
-    _check_shape(h0, "h0", (N, H), "(N, H)")
-    if T == 0:
-        raise ValueError("x has no time steps (T = 0)")
+    H = W_hh.shape[0]
+    h0 = _check_state(h0, "h0", N, H)
     h = np.empty((N, T, H), dtype=np.result_type(x, h0, W_xh, W_hh, b_h))
     caches = []
     h_t = h0
@@ -208,9 +206,7 @@ def rnn_forward(
     return h, (caches, h.shape, x.shape)
 
 
-def rnn_backward(
-    dh: np.ndarray, cache: tuple
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def rnn_backward(dh: np.ndarray, cache: tuple) -> tuple[np.ndarray, Grads]:
     """Backpropagation through time for :func:`rnn_forward`.
 
     ``dh[:, t]`` is the gradient that reaches ``h_t`` from the loss directly (e.g. through an
@@ -222,55 +218,30 @@ def rnn_backward(
         cache: from :func:`rnn_forward`.
 
     Returns:
-        ``(dx (N, T, D), dh0 (N, H), dW_xh (D, H), dW_hh (H, H), db_h (H,))``.
+        ``(dx (N, T, D), {"h0": (N, H), "W_xh": (D, H), "W_hh": (H, H), "b_h": (H,)})``.
 
     Raises:
         ValueError: if ``dh`` does not have the shape of the forward output.
     """
     caches, h_shape, x_shape = cache
-    dh = _check_dout(dh, h_shape, "dh", "rnn_backward")
+    dh = upstream_gradient(dh, h_shape, "rnn_backward", "dh")
     N, T, H = h_shape
     x0, _, W_xh, W_hh, _ = caches[0]
     dx = np.zeros(x_shape, dtype=np.result_type(dh, x0))
-    dW_xh, dW_hh = np.zeros_like(W_xh, dtype=dx.dtype), np.zeros_like(W_hh, dtype=dx.dtype)
-    db_h = np.zeros(H, dtype=dx.dtype)
+    grads = {name: np.zeros_like(p, dtype=dx.dtype)
+             for name, p in (("W_xh", W_xh), ("W_hh", W_hh), ("b_h", np.zeros(H)))}
     dh_next = np.zeros((N, H), dtype=dx.dtype)  # nothing comes back from after the last step
     for t in reversed(range(T)):
-        dx[:, t], dh_next, dW, dU, db = rnn_step_backward(dh[:, t] + dh_next, caches[t])
-        dW_xh += dW
-        dW_hh += dU
-        db_h += db
-    return dx, dh_next, dW_xh, dW_hh, db_h
+        dx[:, t], step = rnn_step_backward(dh[:, t] + dh_next, caches[t])
+        dh_next = step["h_prev"]
+        for name in grads:
+            grads[name] += step[name]
+    return dx, {"h0": dh_next, **grads}
 
 
 # ---------------------------------------------------------------------------------------------
 # LSTM
 # ---------------------------------------------------------------------------------------------
-def _check_lstm_params(
-    W_ih: Any, W_hh: Any, b_ih: Any, b_hh: Any
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int, int]:
-    W_ih = _float_array(W_ih, "W_ih")
-    W_hh = _float_array(W_hh, "W_hh")
-    b_ih = _float_array(b_ih, "b_ih")
-    b_hh = _float_array(b_hh, "b_hh")
-    _check_ndim(W_hh, "W_hh", 2, "(4H, H)")
-    H = W_hh.shape[1]
-    if W_hh.shape[0] != 4 * H:
-        raise ValueError(
-            f"W_hh has shape {W_hh.shape} but must be (4H, H): the rows hold the four gates "
-            f"(i, f, g, o), so with H = {H} it needs {4 * H} rows"
-        )
-    _check_ndim(W_ih, "W_ih", 2, "(4H, D)")
-    if W_ih.shape[0] != 4 * H:
-        raise ValueError(
-            f"W_ih has shape {W_ih.shape} but must be (4H, D) = ({4 * H}, D) for H = {H} "
-            "(from W_hh)"
-        )
-    _check_shape(b_ih, "b_ih", (4 * H,), "(4H,)")
-    _check_shape(b_hh, "b_hh", (4 * H,), "(4H,)")
-    return W_ih, W_hh, b_ih, b_hh, W_ih.shape[1], H
-
-
 def init_lstm_params(
     input_size: int,
     hidden_size: int,
@@ -279,57 +250,44 @@ def init_lstm_params(
     seed: int = 0,
     dtype: Any = np.float64,
 ) -> dict[str, np.ndarray]:
-    """LSTM parameters drawn the way ``torch.nn.LSTM`` draws them, optionally with a set
-    forget-gate bias.
+    """LSTM parameters drawn the way ``torch.nn.LSTM`` draws them, in the book's layout,
+    optionally with a set forget-gate bias.
 
-    Every entry is uniform in ``[-1/sqrt(H), 1/sqrt(H)]`` (PyTorch's default), so the forget
-    gate starts near ``sigmoid(0) = 1/2``. With ``forget_bias = b`` the forget gate's biases
-    are set to ``b_ih[H:2H] = b`` and ``b_hh[H:2H] = 0``, so the bias the gate sees is exactly
-    ``b``. A positive value starts the cell remembering: Gers et al. (2000) used one, and
-    Jozefowicz et al. (2015) recommend 1.
+    PyTorch draws every entry of its four arrays uniform in ``[-1/sqrt(H), 1/sqrt(H)]``; we
+    draw the same arrays in the same order, transpose the weights and add the two biases,
+    so the cell computes the same function as PyTorch's would from the same draws. The
+    forget gate then starts near ``sigmoid(0) = 1/2``. With ``forget_bias = b`` the forget
+    gate's bias is set to exactly ``b``: a positive value starts the cell remembering. Gers
+    et al. (2000) used one, and Jozefowicz et al. (2015) recommend 1.
 
     Args:
         input_size: ``D``; hidden_size: ``H``; both >= 1.
-        forget_bias: the forget gate's bias, or None to keep PyTorch's random one.
+        forget_bias: the forget gate's bias, or None to keep the random one.
         seed: seed of the generator.
         dtype: floating-point dtype of the arrays.
 
     Returns:
-        ``{"W_ih": (4H, D), "W_hh": (4H, H), "b_ih": (4H,), "b_hh": (4H,)}``, the keyword
-        arguments of :func:`lstm_forward` and :func:`lstm_step_forward`.
+        ``{"W_xh": (D, 4H), "W_hh": (H, 4H), "b_h": (4H,)}``, the keyword arguments of
+        :func:`lstm_forward` and :func:`lstm_step_forward`.
 
     Raises:
         TypeError: if a size or the seed is not an int, or ``forget_bias`` is not a number.
         ValueError: if a size is below 1, the seed is negative or ``forget_bias`` is not
             finite.
     """
-    for name, value, minimum in (("input_size", input_size, 1), ("hidden_size", hidden_size, 1),
-                                 ("seed", seed, 0)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-            raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-        if value < minimum:
-            raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    D = check_int(input_size, "input_size", minimum=1)
+    H = check_int(hidden_size, "hidden_size", minimum=1)
+    rng = np.random.default_rng(check_seed(seed))
     if forget_bias is not None:
-        if isinstance(forget_bias, bool) or not isinstance(
-            forget_bias, (int, float, np.integer, np.floating)
-        ):
-            raise TypeError(
-                f"forget_bias must be a number or None, got {type(forget_bias).__name__}"
-            )
-        if not np.isfinite(forget_bias):
-            raise ValueError(f"forget_bias must be finite, got {forget_bias}")
-    D, H = int(input_size), int(hidden_size)
-    rng = np.random.default_rng(seed)
+        forget_bias = check_number(forget_bias, "forget_bias")
     bound = 1.0 / np.sqrt(H)
-    params = {
-        "W_ih": rng.uniform(-bound, bound, size=(4 * H, D)),
-        "W_hh": rng.uniform(-bound, bound, size=(4 * H, H)),
-        "b_ih": rng.uniform(-bound, bound, size=4 * H),
-        "b_hh": rng.uniform(-bound, bound, size=4 * H),
-    }
+    weight_ih = rng.uniform(-bound, bound, size=(4 * H, D))  # PyTorch's shapes and order
+    weight_hh = rng.uniform(-bound, bound, size=(4 * H, H))
+    bias_ih = rng.uniform(-bound, bound, size=4 * H)
+    bias_hh = rng.uniform(-bound, bound, size=4 * H)
+    params = {"W_xh": weight_ih.T.copy(), "W_hh": weight_hh.T.copy(), "b_h": bias_ih + bias_hh}
     if forget_bias is not None:
-        params["b_ih"][H : 2 * H] = float(forget_bias)
-        params["b_hh"][H : 2 * H] = 0.0
+        params["b_h"][H : 2 * H] = forget_bias
     return {name: value.astype(dtype) for name, value in params.items()}
 
 
@@ -337,20 +295,19 @@ def lstm_step_forward(
     x_t: np.ndarray,
     h_prev: np.ndarray,
     c_prev: np.ndarray,
-    W_ih: np.ndarray,
+    W_xh: np.ndarray,
     W_hh: np.ndarray,
-    b_ih: np.ndarray,
-    b_hh: np.ndarray,
+    b_h: np.ndarray,
 ) -> tuple[tuple[np.ndarray, np.ndarray], dict[str, np.ndarray]]:
-    """One LSTM step (equations in the module docstring), PyTorch's layout and gate order.
+    """One LSTM step (equations in the module docstring).
 
     Args:
         x_t: inputs at this step, shape ``(N, D)``.
         h_prev: previous hidden state ``h_{t-1}``, shape ``(N, H)``.
         c_prev: previous cell state ``c_{t-1}``, shape ``(N, H)``.
-        W_ih: input weights, shape ``(4H, D)``, row blocks ``i, f, g, o``.
-        W_hh: recurrent weights, shape ``(4H, H)``, same blocks.
-        b_ih, b_hh: biases, shape ``(4H,)`` each.
+        W_xh: input weights, shape ``(D, 4H)``, column blocks ``i, f, g, o``.
+        W_hh: recurrent weights, shape ``(H, 4H)``, same blocks.
+        b_h: bias, shape ``(4H,)``.
 
     Returns:
         ``((h_t, c_t), cache)``: new hidden and cell states, shape ``(N, H)`` each. ``cache``
@@ -362,90 +319,89 @@ def lstm_step_forward(
         TypeError: if an argument is not a floating-point array.
         ValueError: if the shapes do not fit together.
     """
-    W_ih, W_hh, b_ih, b_hh, D, H = _check_lstm_params(W_ih, W_hh, b_ih, b_hh)
-    x_t = _float_array(x_t, "x_t")
-    h_prev = _float_array(h_prev, "h_prev")
-    c_prev = _float_array(c_prev, "c_prev")
-    _check_ndim(x_t, "x_t", 2, "(N, D)")
-    N = x_t.shape[0]
-    _check_shape(x_t, "x_t", (N, D), "(N, D) with D from W_ih")
-    _check_shape(h_prev, "h_prev", (N, H), "(N, H)")
-    _check_shape(c_prev, "c_prev", (N, H), "(N, H)")
+    W_xh, W_hh, b_h = _check_params(W_xh, W_hh, b_h, gates=4)
+    x_t = _check_inputs(x_t, "x_t", W_xh.shape[0], ndim=2)
+    H = W_hh.shape[0]
+    h_prev = _check_state(h_prev, "h_prev", x_t.shape[0], H)
+    c_prev = _check_state(c_prev, "c_prev", x_t.shape[0], H)
 
-    a = x_t @ W_ih.T + h_prev @ W_hh.T + b_ih + b_hh  # (N, 4H): all four gates at once
-    i = sigmoid(a[:, :H])             # input gate
-    f = sigmoid(a[:, H : 2 * H])      # forget gate
-    g = np.tanh(a[:, 2 * H : 3 * H])  # cell candidate
-    o = sigmoid(a[:, 3 * H :])        # output gate
+    a = x_t @ W_xh + h_prev @ W_hh + b_h  # (N, 4H): all four gates at once
+    i = stable_sigmoid(a[:, :H])         # input gate
+    f = stable_sigmoid(a[:, H : 2 * H])  # forget gate
+    g = np.tanh(a[:, 2 * H : 3 * H])     # cell candidate
+    o = stable_sigmoid(a[:, 3 * H :])    # output gate
     c_t = f * c_prev + i * g
     tanh_c = np.tanh(c_t)
     h_t = o * tanh_c
     cache = {
-        "x": x_t, "h_prev": h_prev, "c_prev": c_prev, "W_ih": W_ih, "W_hh": W_hh,
+        "x": x_t, "h_prev": h_prev, "c_prev": c_prev, "W_xh": W_xh, "W_hh": W_hh,
         "i": i, "f": f, "g": g, "o": o, "c": c_t, "tanh_c": tanh_c,
     }
     return (h_t, c_t), cache
 
 
 def lstm_step_backward(
-    dh_t: np.ndarray, dc_t: np.ndarray, cache: dict[str, np.ndarray]
-) -> tuple[np.ndarray, ...]:
+    dout: tuple[np.ndarray, np.ndarray], cache: dict[str, np.ndarray]
+) -> tuple[np.ndarray, Grads]:
     """Backward pass of :func:`lstm_step_forward`.
 
-    ``dc_t`` is the gradient reaching ``c_t`` from the *next* step; the part that reaches it
-    through ``h_t = o * tanh(c_t)`` is added here. The cell path back is
+    ``dout = (dh_t, dc_t)`` matches the forward's output ``(h_t, c_t)``: ``dc_t`` is the
+    gradient reaching ``c_t`` from the *next* step (zeros at the last step); the part that
+    reaches it through ``h_t = o * tanh(c_t)`` is added here. The cell path back is
     ``dc_prev = dc * f``: no weight matrix, no squashing derivative.
 
     Args:
-        dh_t: ``dL/dh_t``, shape ``(N, H)``.
-        dc_t: ``dL/dc_t`` from later steps, shape ``(N, H)`` (zeros at the last step).
+        dout: ``(dL/dh_t, dL/dc_t)``, shapes ``(N, H)`` each.
         cache: from :func:`lstm_step_forward`.
 
     Returns:
-        ``(dx_t (N, D), dh_prev (N, H), dc_prev (N, H), dW_ih (4H, D), dW_hh (4H, H),
-        db_ih (4H,), db_hh (4H,))``; ``db_ih`` and ``db_hh`` are equal.
+        ``(dx_t (N, D), {"h_prev": (N, H), "c_prev": (N, H), "W_xh": (D, 4H),
+        "W_hh": (H, 4H), "b_h": (4H,)})``.
 
     Raises:
+        TypeError: if ``dout`` is not a pair of arrays.
         ValueError: if ``dh_t`` or ``dc_t`` does not have the shape of the forward output.
     """
-    dh_t = _check_dout(dh_t, cache["c"].shape, "dh_t", "lstm_step_backward")
-    dc_t = _check_dout(dc_t, cache["c"].shape, "dc_t", "lstm_step_backward")
+    _check_pair(dout)
+    dh_t, dc_t = dout
+    dh_t = upstream_gradient(dh_t, cache["c"].shape, "lstm_step_backward", "dh_t")
+    dc_t = upstream_gradient(dc_t, cache["c"].shape, "lstm_step_backward", "dc_t")
     i, f, g, o, tanh_c = cache["i"], cache["f"], cache["g"], cache["o"], cache["tanh_c"]
 
     do = dh_t * tanh_c
     dc = dc_t + dh_t * o * (1.0 - tanh_c**2)  # both paths into c_t
     di, df, dg = dc * g, dc * cache["c_prev"], dc * i
-    dc_prev = dc * f
     da = np.concatenate(  # through the gates' non-linearities, in the order i, f, g, o
         [di * i * (1.0 - i), df * f * (1.0 - f), dg * (1.0 - g**2), do * o * (1.0 - o)], axis=1
     )
-    dx_t = da @ cache["W_ih"]
-    dh_prev = da @ cache["W_hh"]
-    dW_ih = da.T @ cache["x"]
-    dW_hh = da.T @ cache["h_prev"]
-    db = da.sum(axis=0)
-    return dx_t, dh_prev, dc_prev, dW_ih, dW_hh, db, db.copy()
+    grads = {
+        "h_prev": da @ cache["W_hh"].T,
+        "c_prev": dc * f,
+        "W_xh": cache["x"].T @ da,
+        "W_hh": cache["h_prev"].T @ da,
+        "b_h": da.sum(axis=0),
+    }
+    return da @ cache["W_xh"].T, grads
 
 
 def lstm_forward(
     x: np.ndarray,
     h0: np.ndarray,
     c0: np.ndarray,
-    W_ih: np.ndarray,
+    W_xh: np.ndarray,
     W_hh: np.ndarray,
-    b_ih: np.ndarray,
-    b_hh: np.ndarray,
+    b_h: np.ndarray,
 ) -> tuple[np.ndarray, dict[str, Any]]:
     """An LSTM over a whole sequence, one :func:`lstm_step_forward` per time step.
 
-    Equivalent to ``torch.nn.LSTM(D, H, batch_first=True)`` with ``weight_ih_l0 = W_ih``,
-    ``weight_hh_l0 = W_hh``, ``bias_ih_l0 = b_ih``, ``bias_hh_l0 = b_hh``, called as
-    ``lstm(x, (h0[None], c0[None]))``: the output is the same ``(N, T, H)`` tensor.
+    Equivalent to ``torch.nn.LSTM(D, H, batch_first=True)`` holding the same parameters
+    (:func:`copy_to_torch`), called as ``lstm(x, (h0[None], c0[None]))``: the output is the
+    same ``(N, T, H)`` tensor.
 
     Args:
         x: inputs, shape ``(N, T, D)`` (batch first).
         h0, c0: initial hidden and cell states, shape ``(N, H)`` each.
-        W_ih, W_hh, b_ih, b_hh: shapes ``(4H, D)``, ``(4H, H)``, ``(4H,)``, ``(4H,)``.
+        W_xh, W_hh, b_h: shapes ``(D, 4H)``, ``(H, 4H)``, ``(4H,)``.
 
     Returns:
         ``(h, cache)``: hidden states of every step, shape ``(N, T, H)``. ``cache`` is a dict;
@@ -458,24 +414,18 @@ def lstm_forward(
         TypeError: if an argument is not a floating-point array.
         ValueError: if the shapes do not fit together or ``T == 0``.
     """
-    W_ih, W_hh, b_ih, b_hh, D, H = _check_lstm_params(W_ih, W_hh, b_ih, b_hh)
-    x = _float_array(x, "x")
-    h0 = _float_array(h0, "h0")
-    c0 = _float_array(c0, "c0")
-    _check_ndim(x, "x", 3, "(N, T, D)")
+    W_xh, W_hh, b_h = _check_params(W_xh, W_hh, b_h, gates=4)
+    x = _check_inputs(x, "x", W_xh.shape[0], ndim=3)
     N, T, _ = x.shape
-    _check_shape(x, "x", (N, T, D), "(N, T, D) with D from W_ih")
-    _check_shape(h0, "h0", (N, H), "(N, H)")
-    _check_shape(c0, "c0", (N, H), "(N, H)")
-    if T == 0:
-        raise ValueError("x has no time steps (T = 0)")
-    dtype = np.result_type(x, h0, c0, W_ih, W_hh, b_ih, b_hh)
+    H = W_hh.shape[0]
+    h0, c0 = _check_state(h0, "h0", N, H), _check_state(c0, "c0", N, H)
+    dtype = np.result_type(x, h0, c0, W_xh, W_hh, b_h)
     h = np.empty((N, T, H), dtype=dtype)
     seen = {name: np.empty((N, T, H), dtype=dtype) for name in ("c", *GATE_ORDER)}
     steps = []
     h_t, c_t = h0, c0
     for t in range(T):
-        (h_t, c_t), step_cache = lstm_step_forward(x[:, t], h_t, c_t, W_ih, W_hh, b_ih, b_hh)
+        (h_t, c_t), step_cache = lstm_step_forward(x[:, t], h_t, c_t, W_xh, W_hh, b_h)
         h[:, t] = h_t
         for name in seen:
             seen[name][:, t] = step_cache[name]
@@ -483,7 +433,7 @@ def lstm_forward(
     return h, {"steps": steps, "h_shape": h.shape, "x_shape": x.shape, **seen}
 
 
-def lstm_backward(dh: np.ndarray, cache: dict[str, Any]) -> tuple[np.ndarray, ...]:
+def lstm_backward(dh: np.ndarray, cache: dict[str, Any]) -> tuple[np.ndarray, Grads]:
     """Backpropagation through time for :func:`lstm_forward`.
 
     ``dh[:, t]`` is the gradient reaching ``h_t`` from the loss directly; the gradients
@@ -495,28 +445,94 @@ def lstm_backward(dh: np.ndarray, cache: dict[str, Any]) -> tuple[np.ndarray, ..
         cache: from :func:`lstm_forward`.
 
     Returns:
-        ``(dx (N, T, D), dh0 (N, H), dc0 (N, H), dW_ih (4H, D), dW_hh (4H, H), db_ih (4H,),
-        db_hh (4H,))``, matching the ``.grad`` of ``torch.nn.LSTM``'s ``weight_ih_l0``,
-        ``weight_hh_l0``, ``bias_ih_l0``, ``bias_hh_l0``.
+        ``(dx (N, T, D), {"h0": (N, H), "c0": (N, H), "W_xh": (D, 4H), "W_hh": (H, 4H),
+        "b_h": (4H,)})``.
 
     Raises:
         ValueError: if ``dh`` does not have the shape of the forward output.
     """
     steps = cache["steps"]
-    dh = _check_dout(dh, cache["h_shape"], "dh", "lstm_backward")
+    dh = upstream_gradient(dh, cache["h_shape"], "lstm_backward", "dh")
     N, T, H = cache["h_shape"]
     dtype = np.result_type(dh, steps[0]["x"])
     dx = np.zeros(cache["x_shape"], dtype=dtype)
-    dW_ih = np.zeros(steps[0]["W_ih"].shape, dtype=dtype)
-    dW_hh = np.zeros(steps[0]["W_hh"].shape, dtype=dtype)
-    db = np.zeros(4 * H, dtype=dtype)
+    grads = {"W_xh": np.zeros(steps[0]["W_xh"].shape, dtype=dtype),
+             "W_hh": np.zeros(steps[0]["W_hh"].shape, dtype=dtype),
+             "b_h": np.zeros(4 * H, dtype=dtype)}
     dh_next = np.zeros((N, H), dtype=dtype)
     dc_next = np.zeros((N, H), dtype=dtype)
     for t in reversed(range(T)):
-        dx[:, t], dh_next, dc_next, dW, dU, db_t, _ = lstm_step_backward(
-            dh[:, t] + dh_next, dc_next, steps[t]
+        dx[:, t], step = lstm_step_backward((dh[:, t] + dh_next, dc_next), steps[t])
+        dh_next, dc_next = step["h_prev"], step["c_prev"]
+        for name in grads:
+            grads[name] += step[name]
+    return dx, {"h0": dh_next, "c0": dc_next, **grads}
+
+
+# ---------------------------------------------------------------------------------------------
+# Converting at the comparison with PyTorch
+# ---------------------------------------------------------------------------------------------
+def _single_layer(module: Any) -> None:
+    import torch
+
+    if not isinstance(module, (torch.nn.RNN, torch.nn.LSTM)):
+        raise TypeError(
+            f"module must be a torch.nn.RNN or torch.nn.LSTM, got {type(module).__name__}"
         )
-        dW_ih += dW
-        dW_hh += dU
-        db += db_t
-    return dx, dh_next, dc_next, dW_ih, dW_hh, db, db.copy()
+    if module.num_layers != 1 or module.bidirectional or not module.bias:
+        raise ValueError("only a single-layer, one-directional RNN/LSTM with biases converts")
+    if getattr(module, "proj_size", 0):
+        raise ValueError("an LSTM with proj_size does not convert")
+
+
+def copy_to_torch(params: dict[str, np.ndarray], module: Any) -> None:
+    """Copy ``{"W_xh", "W_hh", "b_h"}`` into a one-layer ``nn.RNN`` or ``nn.LSTM``, in place.
+
+    ``weight_ih_l0 = W_xh.T``, ``weight_hh_l0 = W_hh.T``, ``bias_ih_l0 = b_h`` and
+    ``bias_hh_l0 = 0`` (only their sum matters).
+
+    Raises:
+        TypeError: if ``module`` is not an ``nn.RNN``/``nn.LSTM``.
+        ValueError: if it has several layers, two directions, no biases, or the shapes differ.
+    """
+    import torch
+
+    _single_layer(module)
+    targets = {
+        "W_xh": module.weight_ih_l0, "W_hh": module.weight_hh_l0, "b_h": module.bias_ih_l0
+    }
+    values = {}
+    for name, target in targets.items():  # check all before copying any
+        value = torch.from_numpy(np.asarray(params[name]))
+        value = value.T if value.ndim == 2 else value
+        if tuple(value.shape) != tuple(target.shape):
+            raise ValueError(
+                f"{name} of shape {tuple(np.shape(params[name]))} does not fit "
+                f"{type(module).__name__}({module.input_size}, {module.hidden_size}), "
+                f"which stores its transpose with shape {tuple(target.shape)}"
+            )
+        values[name] = value
+    with torch.no_grad():
+        for name, target in targets.items():
+            target.copy_(values[name])
+        module.bias_hh_l0.zero_()
+
+
+def torch_gradients(module: Any) -> dict[str, np.ndarray]:
+    """The ``.grad`` of a one-layer ``nn.RNN``/``nn.LSTM`` in the book's layout and names.
+
+    Returns:
+        ``{"W_xh": weight_ih_l0.grad.T, "W_hh": weight_hh_l0.grad.T, "b_h": bias_ih_l0.grad}``
+        (``bias_hh_l0.grad`` is the same as ``bias_ih_l0.grad``: both enter as a sum).
+
+    Raises:
+        ValueError: if ``backward`` has not been called (no ``.grad`` yet).
+    """
+    _single_layer(module)
+    if module.weight_ih_l0.grad is None:
+        raise ValueError("the module has no gradients yet: call backward() first")
+    return {
+        "W_xh": module.weight_ih_l0.grad.T.numpy().copy(),
+        "W_hh": module.weight_hh_l0.grad.T.numpy().copy(),
+        "b_h": module.bias_ih_l0.grad.numpy().copy(),
+    }

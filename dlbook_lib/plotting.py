@@ -2,6 +2,7 @@
 
 * :func:`use_book_style` sets matplotlib's defaults once at the top of a lesson.
 * :func:`plot_history` draws training curves from the history dict of a training loop.
+* :func:`plot_histories` compares several runs' curves on shared axes, one line per run.
 * :func:`plot_image_grid` shows a batch of images, with optional small titles.
 * :func:`plot_decision_boundary` shows the regions a 2-D classifier assigns to each class.
 * :func:`confusion_matrix` / :func:`plot_confusion_matrix` count and show classification errors.
@@ -24,6 +25,8 @@ from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
+
+from dlbook_lib._checks import check_int, check_number, class_labels, to_numpy
 
 # Okabe & Ito's colour-blind-safe palette (black left out), starting with blue and orange.
 BOOK_COLORS = [
@@ -70,35 +73,6 @@ def use_book_style() -> None:
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _to_numpy(x: Any, name: str) -> np.ndarray:
-    """Return ``x`` as a NumPy array; accepts NumPy arrays and PyTorch tensors only."""
-    if isinstance(x, np.ndarray):
-        return x
-    try:
-        import torch
-    except ImportError:  # pragma: no cover - torch is a dependency, but stay explicit
-        torch = None
-    if torch is not None and isinstance(x, torch.Tensor):
-        return x.detach().cpu().numpy()
-    raise TypeError(f"{name} must be a NumPy array or a torch tensor, got {type(x).__name__}")
-
-
-def _to_labels(x: Any, name: str) -> np.ndarray:
-    """Return ``x`` as a 1-D int64 array of class labels; floats must hold whole numbers."""
-    arr = _to_numpy(x, name)
-    if arr.ndim != 1:
-        raise ValueError(f"{name} must be 1-D (N,), got shape {tuple(arr.shape)}")
-    if arr.dtype.kind in "iu":
-        return arr.astype(np.int64)
-    if arr.dtype.kind == "f":
-        if not np.all(np.isfinite(arr)) or not np.all(arr == np.round(arr)):
-            raise ValueError(
-                f"{name} must hold class labels (whole numbers), not scores or probabilities"
-            )
-        return arr.astype(np.int64)
-    raise TypeError(f"{name} must hold integer class labels, got dtype {arr.dtype}")
 
 
 def _class_colors(n: int) -> list:
@@ -184,12 +158,152 @@ def plot_history(history: Mapping[str, Sequence[float]], *, title: str | None = 
     return fig
 
 
+_SERIES_TITLES = {
+    "train_loss": "training loss",
+    "val_loss": "validation loss",
+    "train_accuracy": "training accuracy",
+    "val_accuracy": "validation accuracy",
+}
+_X_KEYS = ("epoch", "step")
+
+
+def _default_keys(histories: Mapping[str, Mapping[str, Sequence[float]]], x: str) -> list[str]:
+    """fit's loss and accuracy series that every run has; else every shared non-x key."""
+    shared = set.intersection(*(set(map(str, h)) for h in histories.values()))
+    keys = [key for key in _HISTORY_SERIES if key in shared]
+    if keys:
+        return keys
+    return [
+        key for key in map(str, next(iter(histories.values())))
+        if key in shared and key not in _X_KEYS and key != x
+    ]
+
+
+def plot_histories(
+    histories: Mapping[str, Mapping[str, Sequence[float]]],
+    keys: Sequence[str] | None = None,
+    *,
+    x: str | None = None,
+    title: str | None = None,
+) -> Figure:
+    """Compare several runs: one panel per quantity, one line per run, labelled by its name.
+
+    Works for the histories of ``dlbook_lib.training.fit`` and ``numpy_layers.train_mlp``
+    (``{"epoch": [...], "train_loss": [...], "val_accuracy": [...], ...}``) and for those of a
+    step loop (``{"step": [...], "critic_loss": [...], ...}``). Each run keeps its colour in
+    every panel; runs may have different lengths.
+
+    Example::
+
+        plot_histories({"classic": classic_history, "modern": modern_history},
+                       keys=["train_loss", "val_accuracy"])
+
+    Args:
+        histories: run name (the legend label) -> its history, a dict of equally long lists.
+        keys: the series to draw, one panel each, in this order. ``None``: those of
+            ``"train_loss"``, ``"val_loss"``, ``"train_accuracy"``, ``"val_accuracy"`` that
+            every run has; when there are none (a step loop), every key that all runs share
+            except the x-axis key.
+        x: the key of the x axis. ``None``: ``"epoch"`` when every run has it, else
+            ``"step"`` when every run has it, else 1, 2, ... (labelled ``"epoch"``).
+        title: optional title over all panels.
+
+    Returns:
+        The figure: the panels in one row (two columns from four panels on).
+
+    Raises:
+        TypeError: if ``histories`` is not a mapping of run names to mappings, or ``keys``
+            is not a sequence of strings.
+        ValueError: for an empty ``histories``, no series to draw, a key (or ``x``) that a
+            run lacks (the message names the run and the keys it has), or a series whose
+            length differs from that run's x-axis series.
+    """
+    if not isinstance(histories, Mapping):
+        raise TypeError(
+            f"histories must be a dict of run name -> history, got {type(histories).__name__}"
+        )
+    if len(histories) == 0:
+        raise ValueError("histories is empty: give at least one run, e.g. {'run': history}")
+    for name, history in histories.items():
+        if not isinstance(history, Mapping):
+            raise TypeError(
+                f"histories[{name!r}] must be a history dict, got {type(history).__name__}"
+            )
+    if x is None:
+        x = next((k for k in _X_KEYS if all(k in h for h in histories.values())), None)
+    elif not isinstance(x, str):
+        raise TypeError(f"x must be a key (a string) or None, got {type(x).__name__}")
+    if keys is None:
+        keys = _default_keys(histories, x or "")
+        if not keys:
+            raise ValueError(
+                "the runs share no series to plot; name them with keys=[...] "
+                f"(the first run has keys {sorted(map(str, next(iter(histories.values()))))})"
+            )
+    elif isinstance(keys, str) or not isinstance(keys, Sequence):
+        raise TypeError(f"keys must be a list of strings, got {type(keys).__name__}")
+    elif len(keys) == 0:
+        raise ValueError("keys is empty: name at least one series, e.g. keys=['train_loss']")
+    keys = list(keys)
+
+    curves: dict[str, tuple[np.ndarray, dict[str, np.ndarray]]] = {}
+    for name, history in histories.items():
+        for key in keys + ([x] if x is not None else []):
+            if key not in history:
+                raise ValueError(
+                    f"run {name!r} has no {key!r}; its history has keys "
+                    f"{sorted(map(str, history))}"
+                )
+        series = {key: np.asarray(history[key], dtype=float) for key in keys}
+        lengths = {len(v) for v in series.values()}
+        if x is not None:
+            xs = np.asarray(history[x], dtype=float)
+            for key, values in series.items():
+                if len(values) != len(xs):
+                    raise ValueError(
+                        f"run {name!r}: {key!r} has {len(values)} values but {x!r} has {len(xs)}"
+                    )
+        elif len(lengths) > 1:
+            raise ValueError(
+                f"run {name!r}: the series have different lengths "
+                f"{ {key: len(v) for key, v in series.items()} }"
+            )
+        else:
+            xs = np.arange(1, lengths.pop() + 1, dtype=float)
+        curves[str(name)] = (xs, series)
+
+    n_cols = len(keys) if len(keys) <= 3 else 2
+    n_rows = math.ceil(len(keys) / n_cols)
+    fig, axes = plt.subplots(
+        n_rows, n_cols, figsize=(5.0 * n_cols, 3.6 * n_rows), layout="constrained",
+        squeeze=False,
+    )
+    longest = max(len(xs) for xs, _ in curves.values())
+    marker = "o" if longest <= 30 else None  # dots help read a short run point by point
+    x_label = x or "epoch"
+    for ax, key in zip(axes.flat, keys):
+        for index, (name, (xs, series)) in enumerate(curves.items()):
+            color = BOOK_COLORS[index % len(BOOK_COLORS)]
+            ax.plot(xs, series[key], marker=marker, markersize=4, color=color, label=name)
+        ax.set_xlabel(x_label)
+        ax.set_ylabel(_SERIES_TITLES.get(key, key.replace("_", " ")))
+        ax.set_title(_SERIES_TITLES.get(key, key.replace("_", " ")))
+        if x_label in _X_KEYS:
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.legend()
+    for ax in list(axes.flat)[len(keys):]:
+        ax.set_axis_off()
+    if title is not None:
+        fig.suptitle(title)
+    return fig
+
+
 # --------------------------------------------------------------------------- images
 
 
 def _images_to_nhwc(images: Any) -> np.ndarray:
     """Bring a batch of images to ``(N, H, W)`` (grey) or ``(N, H, W, 3)`` (RGB)."""
-    arr = _to_numpy(images, "images")
+    arr = to_numpy(images, "images")
     if arr.ndim == 3:
         out = arr
     elif arr.ndim == 4 and arr.shape[1] in (1, 3):  # (N, C, H, W)
@@ -246,10 +360,7 @@ def plot_image_grid(
     """
     imgs = _images_to_nhwc(images)
     n = imgs.shape[0]
-    if not isinstance(ncols, (int, np.integer)) or isinstance(ncols, bool):
-        raise TypeError(f"ncols must be an int, got {type(ncols).__name__}")
-    if ncols < 1:
-        raise ValueError(f"ncols must be at least 1, got {ncols}")
+    ncols = check_int(ncols, "ncols", minimum=1)
     if labels is not None:
         if isinstance(labels, (str, bytes)) or not isinstance(labels, Sequence):
             raise TypeError(f"labels must be a sequence of strings, got {type(labels).__name__}")
@@ -298,6 +409,10 @@ def plot_decision_boundary(
     ax: Axes | None = None,
     resolution: int = 200,
     padding: float = 0.5,
+    xlim: tuple[float, float] | None = None,
+    ylim: tuple[float, float] | None = None,
+    boundary: bool = False,
+    point_size: float = 18.0,
 ) -> Axes:
     """Colour the plane by the class a 2-D classifier predicts, and draw the data on top.
 
@@ -308,45 +423,50 @@ def plot_decision_boundary(
         y: integer class labels ``(N,)``.
         ax: axes to draw on; a new square figure when ``None``.
         resolution: grid points per axis (the grid has ``resolution ** 2`` points).
-        padding: margin around the data, in data units.
+        padding: margin around the data, in data units (where ``xlim``/``ylim`` are not given).
+        xlim, ylim: the window ``(low, high)`` to colour, e.g. ``(-0.5, 1.5)`` around the
+            four inputs of a logic gate; ``None``: the data's range plus ``padding``.
+        boundary: also draw the decision boundary, the line where the predicted class
+            changes (for a perceptron, ``w . x + b = 0``).
+        point_size: marker area of the data points (matplotlib's ``s``); 0 hides them.
 
     Returns:
         The axes.
 
     Raises:
         TypeError: if ``predict`` is not callable, ``X``/``y`` are not arrays/tensors,
-            ``y`` is not integer, or ``resolution``/``padding`` have the wrong type.
-        ValueError: for wrong shapes, an empty ``X``, ``resolution < 2``, ``padding < 0``, or
-            a ``predict`` that returns the wrong shape or non-integer values.
+            ``y`` is not integer, or ``resolution``/``padding``/``xlim``/``ylim`` have the
+            wrong type.
+        ValueError: for wrong shapes, an empty ``X``, ``resolution < 2``, ``padding < 0``, a
+            window with ``low >= high``, or a ``predict`` that returns the wrong shape or
+            non-integer values.
     """
     if not callable(predict):
         raise TypeError(f"predict must be callable, got {type(predict).__name__}")
-    points = _to_numpy(X, "X")
+    points = to_numpy(X, "X")
     if points.ndim != 2 or points.shape[1] != 2:
         raise ValueError(f"X must have shape (N, 2), got {tuple(points.shape)}")
     if points.shape[0] == 0:
         raise ValueError("X is empty (N = 0)")
-    labels = _to_labels(y, "y")
+    labels = class_labels(y, "y")
     if labels.shape[0] != points.shape[0]:
         raise ValueError(f"X has {points.shape[0]} points but y has {labels.shape[0]} labels")
-    if not isinstance(resolution, (int, np.integer)) or isinstance(resolution, bool):
-        raise TypeError(f"resolution must be an int, got {type(resolution).__name__}")
-    if resolution < 2:
-        raise ValueError(f"resolution must be at least 2, got {resolution}")
-    if isinstance(padding, bool) or not isinstance(padding, (int, float, np.number)):
-        raise TypeError(f"padding must be a number, got {type(padding).__name__}")
-    if not padding >= 0:
-        raise ValueError(f"padding must be >= 0, got {padding!r}")
+    resolution = check_int(resolution, "resolution", minimum=2)
+    padding = check_number(padding, "padding", minimum=0.0)
+    point_size = check_number(point_size, "point_size", minimum=0.0)
+    window = [_check_limits(xlim, "xlim"), _check_limits(ylim, "ylim")]
 
     dtype = points.dtype if points.dtype.kind == "f" else np.float64
     (x_min, y_min), (x_max, y_max) = points.min(axis=0), points.max(axis=0)
-    xs = np.linspace(x_min - padding, x_max + padding, resolution)
-    ys = np.linspace(y_min - padding, y_max + padding, resolution)
+    x_low, x_high = window[0] or (x_min - padding, x_max + padding)
+    y_low, y_high = window[1] or (y_min - padding, y_max + padding)
+    xs = np.linspace(x_low, x_high, resolution)
+    ys = np.linspace(y_low, y_high, resolution)
     xx, yy = np.meshgrid(xs, ys)
     grid = np.stack([xx.ravel(), yy.ravel()], axis=1).astype(dtype)
     output = predict(grid)  # errors raised inside the user's predict pass through unchanged
     try:
-        predicted = _to_labels(output, "predict(grid)")
+        predicted = class_labels(output, "predict(grid)")
     except (TypeError, ValueError) as err:
         raise ValueError(f"predict must map (M, 2) points to (M,) class labels: {err}") from err
     if predicted.shape != (grid.shape[0],):
@@ -368,13 +488,16 @@ def plot_decision_boundary(
         cmap=ListedColormap(colors),
         alpha=0.3,
     )
+    if boundary and len(classes) > 1:  # the region index steps by one across a boundary
+        ax.contour(xx, yy, region, levels=np.arange(len(classes) - 1) + 0.5, colors="k",
+                   linewidths=1.2)
     for index, cls in enumerate(classes):
         mask = labels == cls
-        if mask.any():
+        if mask.any() and point_size > 0:
             ax.scatter(
                 points[mask, 0],
                 points[mask, 1],
-                s=18,
+                s=point_size,
                 color=colors[index],
                 edgecolors="white",
                 linewidths=0.5,
@@ -385,8 +508,21 @@ def plot_decision_boundary(
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
     ax.grid(False)
-    ax.legend(loc="best", frameon=True, framealpha=0.8)
+    if point_size > 0:
+        ax.legend(loc="best", frameon=True, framealpha=0.8)
     return ax
+
+
+def _check_limits(limits: Any, name: str) -> tuple[float, float] | None:
+    """``None`` or a window ``(low, high)`` of two finite numbers with ``low < high``."""
+    if limits is None:
+        return None
+    if isinstance(limits, (str, bytes)) or not isinstance(limits, Sequence) or len(limits) != 2:
+        raise TypeError(f"{name} must be a pair (low, high) or None, got {limits!r}")
+    low, high = (check_number(v, name) for v in limits)
+    if not low < high:
+        raise ValueError(f"{name} must have low < high, got {tuple(limits)}")
+    return low, high
 
 
 # --------------------------------------------------------------------------- confusion matrix
@@ -409,12 +545,9 @@ def confusion_matrix(y_true: Any, y_pred: Any, n_classes: int) -> np.ndarray:
         ValueError: for non-1-D labels, different lengths, ``n_classes < 1`` or a label
             outside ``[0, n_classes)``.
     """
-    if not isinstance(n_classes, (int, np.integer)) or isinstance(n_classes, bool):
-        raise TypeError(f"n_classes must be an int, got {type(n_classes).__name__}")
-    if n_classes < 1:
-        raise ValueError(f"n_classes must be at least 1, got {n_classes}")
-    true = _to_labels(y_true, "y_true")
-    pred = _to_labels(y_pred, "y_pred")
+    n_classes = check_int(n_classes, "n_classes", minimum=1)
+    true = class_labels(y_true, "y_true")
+    pred = class_labels(y_pred, "y_pred")
     if true.shape != pred.shape:
         raise ValueError(f"y_true has {true.shape[0]} labels but y_pred has {pred.shape[0]}")
     for name, arr in (("y_true", true), ("y_pred", pred)):
@@ -515,13 +648,11 @@ def figure_to_png(fig: Figure, *, dpi: float | None = None) -> bytes:
     """
     if not isinstance(fig, Figure):
         raise TypeError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
-    if dpi is not None and (
-        isinstance(dpi, bool) or not isinstance(dpi, (int, float, np.number)) or not dpi > 0
-    ):
-        raise ValueError(f"dpi must be a positive number or None, got {dpi!r}")
+    if dpi is not None:
+        dpi = check_number(dpi, "dpi", positive=True)
     buffer = io.BytesIO()
     try:
-        kwargs = {} if dpi is None else {"dpi": float(dpi)}
+        kwargs = {} if dpi is None else {"dpi": dpi}
         fig.savefig(buffer, format="png", bbox_inches="tight", **kwargs)
     finally:
         plt.close(fig)

@@ -12,7 +12,8 @@
   loaded instead of trained.
 * :func:`evaluate` and :func:`predict` run a model without gradients, in batches;
   :func:`synchronize` waits for queued GPU work before a wall-clock timing.
-* :class:`Checkpoint` saves and loads one dict atomically; custom loops (GANs) use it too.
+* Checkpoint files and the resume checks live in :mod:`dlbook_lib.checkpoint`; custom loops
+  (GANs) use :func:`dlbook_lib.step_loop.train_steps`, which is built on the same pieces.
 * :class:`TrainingDiverged` (from :mod:`dlbook_lib.errors`) is raised when the loss becomes
   NaN or infinite.
 
@@ -25,11 +26,9 @@ from __future__ import annotations
 
 import math
 import os
-import random
 import time
-import uuid
 from pathlib import Path
-from typing import Any, Callable, Optional, Tuple, Union
+from typing import Any, Callable, Union
 
 import numpy as np
 import torch
@@ -37,150 +36,38 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
+from dlbook_lib._checks import as_tensor, check_int, check_text
+from dlbook_lib.checkpoint import (
+    Checkpoint,
+    check_format,
+    check_model_state,
+    check_optimizer_state,
+    check_settings,
+    delete_hint,
+    restore_rng_states,
+    rng_states,
+)
 from dlbook_lib.config import get_device
 from dlbook_lib.errors import TrainingDiverged, check_on_nan
 
-__all__ = ["Checkpoint", "TrainingDiverged", "evaluate", "fit", "predict", "synchronize"]
+__all__ = ["TrainingDiverged", "evaluate", "fit", "predict", "synchronize"]
 
 ArrayLike = Union[Tensor, np.ndarray]
-Data = Tuple[ArrayLike, ArrayLike]
+Data = tuple[ArrayLike, ArrayLike]
 LossFn = Callable[[Any, Tensor], Tensor]
 
 _CHECKPOINT_FORMAT = "dlbook_lib.training.fit/1"
 
 
-# --------------------------------------------------------------------------- checkpoint file
-
-
-class Checkpoint:
-    """One checkpoint file: a dict saved with ``torch.save``, written atomically.
-
-    Example::
-
-        ckpt = Checkpoint("checkpoints/gan.pt")
-        state = ckpt.load()                      # None when there is no file yet
-        ckpt.save({"step": 100, "G": G.state_dict()})
-
-    Raises:
-        TypeError: if ``path`` is not a string or ``os.PathLike``.
-    """
-
-    def __init__(self, path: str | os.PathLike) -> None:
-        if not isinstance(path, (str, os.PathLike)):
-            raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
-        self.path = Path(path)
-
-    def __repr__(self) -> str:
-        return f"Checkpoint({str(self.path)!r})"
-
-    def exists(self) -> bool:
-        """True when the checkpoint file exists."""
-        return self.path.is_file()
-
-    def save(self, state: dict) -> None:
-        """Save ``state`` so that the file is always either the old or the new checkpoint.
-
-        The dict is written to a temporary file in the same folder and then moved over the
-        old file with ``os.replace`` (atomic), so a kill during saving never leaves a broken
-        file. Missing parent folders are created.
-
-        Raises:
-            TypeError: if ``state`` is not a dict.
-        """
-        if not isinstance(state, dict):
-            raise TypeError(f"state must be a dict, got {type(state).__name__}")
-        folder = self.path.parent
-        folder.mkdir(parents=True, exist_ok=True)
-        # A unique name in the same folder (os.replace is atomic only within a file system);
-        # plain open() rather than mkstemp so the file gets the usual permissions.
-        tmp_name = folder / f".{self.path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp"
-        try:
-            with open(tmp_name, "xb") as file:
-                torch.save(state, file)
-                file.flush()
-                os.fsync(file.fileno())
-            os.replace(tmp_name, self.path)
-        except BaseException:
-            # Also on KeyboardInterrupt: remove the half-written file, keep the old checkpoint.
-            try:
-                os.unlink(tmp_name)
-            except FileNotFoundError:
-                pass
-            raise
-
-    def load(self, map_location: Any = None) -> dict | None:
-        """Load the saved dict, or return None when there is no file.
-
-        Args:
-            map_location: passed to ``torch.load``, e.g. ``"cpu"`` to load tensors saved on a
-                GPU onto a machine without one.
-
-        Raises:
-            RuntimeError: if the file cannot be read (corrupt, truncated, not a checkpoint);
-                the message names the file and says to delete it.
-        """
-        if not self.exists():
-            return None
-        try:
-            # Our own files, which also hold NumPy and Python RNG states: full unpickling.
-            state = torch.load(self.path, map_location=map_location, weights_only=False)
-        except Exception as error:
-            raise RuntimeError(
-                f"checkpoint {str(self.path)!r} could not be read "
-                f"({type(error).__name__}: {error}). It is probably corrupt (e.g. truncated). "
-                f"Delete it to start over: Checkpoint({str(self.path)!r}).delete()"
-            ) from error
-        if not isinstance(state, dict):
-            raise RuntimeError(
-                f"checkpoint {str(self.path)!r} holds a {type(state).__name__}, not a dict: it "
-                f"is not one of ours. Delete it to start over: "
-                f"Checkpoint({str(self.path)!r}).delete()"
-            )
-        return state
-
-    def delete(self) -> None:
-        """Delete the checkpoint file; nothing happens when there is none."""
-        self.path.unlink(missing_ok=True)
-
-
 # --------------------------------------------------------------------------- input checks
-
-
-def _check_int(value: Any, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, got {value}")
-    return int(value)
-
-
-def _as_tensor(array: Any, name: str) -> Tensor:
-    """A tensor from a tensor or a NumPy array (floats become float32, integers int64)."""
-    if isinstance(array, Tensor):
-        tensor = array
-    elif isinstance(array, np.ndarray):
-        if array.dtype == object:
-            raise TypeError(f"{name} is a NumPy array of Python objects; use a numeric dtype")
-        tensor = torch.from_numpy(np.ascontiguousarray(array))
-        if tensor.is_floating_point():
-            tensor = tensor.to(torch.get_default_dtype())  # NumPy's float64 -> float32
-        elif tensor.dtype != torch.bool:
-            tensor = tensor.long()  # class labels, as cross_entropy wants them
-    else:
-        raise TypeError(
-            f"{name} must be a torch.Tensor or a NumPy array, got {type(array).__name__}"
-        )
-    if tensor.ndim == 0:
-        raise ValueError(f"{name} must have a first (example) dimension, got a scalar")
-    return tensor
 
 
 def _as_pair(data: Any, name: str) -> tuple[Tensor, Tensor]:
     """Check that ``data`` is an ``(X, y)`` pair of equal length and convert it to tensors."""
     if not isinstance(data, (tuple, list)) or len(data) != 2:
         raise TypeError(f"{name} must be a pair (X, y) of tensors or NumPy arrays")
-    X = _as_tensor(data[0], f"{name}[0] (X)")
-    y = _as_tensor(data[1], f"{name}[1] (y)")
+    X = as_tensor(data[0], f"{name}[0] (X)")
+    y = as_tensor(data[1], f"{name}[1] (y)")
     if len(X) != len(y):
         raise ValueError(
             f"{name}: X has {len(X)} examples but y has {len(y)}; they must match one to one"
@@ -355,67 +242,6 @@ def _evaluate_tensors(
 # --------------------------------------------------------------------------- checkpoint state
 
 
-def _rng_states(device: torch.device) -> dict[str, Any]:
-    """Every random-number state that training may draw from (dropout, noise...)."""
-    states: dict[str, Any] = {
-        "torch": torch.get_rng_state(),
-        "numpy": np.random.get_state(),
-        "python": random.getstate(),
-        "cuda": None,
-        "mps": None,
-    }
-    if device.type == "cuda":
-        states["cuda"] = torch.cuda.get_rng_state_all()
-    elif device.type == "mps":
-        states["mps"] = torch.mps.get_rng_state()
-    return states
-
-
-def _restore_rng_states(states: dict[str, Any], device: torch.device) -> None:
-    torch.set_rng_state(states["torch"])
-    np.random.set_state(states["numpy"])
-    random.setstate(states["python"])
-    # A GPU state only applies to the same kind of device; a run moved to another device
-    # continues correctly but cannot repeat the other device's numbers anyway.
-    cuda_states = states.get("cuda")
-    if device.type == "cuda" and cuda_states is not None:
-        if len(cuda_states) == torch.cuda.device_count():
-            torch.cuda.set_rng_state_all(cuda_states)
-    if device.type == "mps" and states.get("mps") is not None:
-        torch.mps.set_rng_state(states["mps"])
-
-
-def _delete_hint(path: Path) -> str:
-    return f"delete the file to start over: Checkpoint({str(path)!r}).delete()"
-
-
-def _check_model_state_fits(model: nn.Module, saved: dict, path: Path) -> None:
-    """Compare names and shapes first, so a mismatch never leaves the model half-loaded."""
-    expected = model.state_dict()
-    missing = [name for name in expected if name not in saved]
-    unexpected = [name for name in saved if name not in expected]
-    wrong_shape = [
-        f"{name} is {tuple(saved[name].shape)} in the file but {tuple(value.shape)} in the model"
-        for name, value in expected.items()
-        if name in saved and isinstance(value, Tensor) and isinstance(saved[name], Tensor)
-        and saved[name].shape != value.shape
-    ]
-    problems = []
-    if missing:
-        problems.append(f"missing {missing[:5]}")
-    if unexpected:
-        problems.append(f"unexpected {unexpected[:5]}")
-    if wrong_shape:
-        problems.append("; ".join(wrong_shape[:5]))
-    if problems:
-        raise ValueError(
-            f"checkpoint {str(path)!r} holds weights that do not fit this model ("
-            + "; ".join(problems)
-            + "). It was written for a different architecture: pass another checkpoint_path, "
-            f"or {_delete_hint(path)}"
-        )
-
-
 def _restore_checkpoint(
     saved: dict,
     path: Path,
@@ -431,50 +257,31 @@ def _restore_checkpoint(
 
     Everything is checked before anything is loaded, so an error leaves the model untouched.
     """
-    if saved.get("format") != _CHECKPOINT_FORMAT:
-        raise ValueError(
-            f"{str(path)!r} is not a checkpoint written by dlbook_lib.training.fit "
-            f"(or it is from an older version); {_delete_hint(path)}"
-        )
+    check_format(saved, _CHECKPOINT_FORMAT, path)
     done = saved["epoch"]
     if done > epochs:
         raise ValueError(
             f"checkpoint {str(path)!r} already holds {done} epochs but fit was asked for "
-            f"epochs={epochs}. Pass epochs={done} or more to use it, or {_delete_hint(path)}"
+            f"epochs={epochs}. Pass epochs={done} or more to use it, or {delete_hint(path)}"
         )
-    changed = [
-        f"{key} was {saved['settings'].get(key)!r}, now {value!r}"
-        for key, value in settings.items()
-        if saved["settings"].get(key) != value
-    ]
-    if changed:
-        raise ValueError(
-            f"checkpoint {str(path)!r} was written by a different run ({'; '.join(changed)}), "
-            f"and resuming would mix the two. Use the original settings, or {_delete_hint(path)}"
-        )
-    _check_model_state_fits(model, saved["model"], path)
-    saved_sizes = [len(group["params"]) for group in saved["optimizer"]["param_groups"]]
-    sizes = [len(group["params"]) for group in optimizer.param_groups]
-    if saved_sizes != sizes:
-        raise ValueError(
-            f"checkpoint {str(path)!r} holds an optimizer state for parameter groups of sizes "
-            f"{saved_sizes}, but this optimizer has {sizes}; {_delete_hint(path)}"
-        )
+    check_settings(saved["settings"], settings, path)
+    check_model_state(model, saved["model"], path)
+    check_optimizer_state(optimizer, saved["optimizer"], path)
     model.load_state_dict(saved["model"])
     try:
         optimizer.load_state_dict(saved["optimizer"])
     except ValueError as error:
         raise ValueError(
             f"checkpoint {str(path)!r} holds an optimizer state that does not fit this optimizer "
-            f"({error}); {_delete_hint(path)}"
+            f"({error}); {delete_hint(path)}"
         ) from error
     if scheduler is not None:
         scheduler.load_state_dict(saved["scheduler"])
-    _restore_rng_states(saved["rng"], device)
+    restore_rng_states(saved["rng"], device)
     history = saved["history"]
     if any(len(values) != done for values in history.values()):
         raise ValueError(
-            f"checkpoint {str(path)!r} has an inconsistent history; {_delete_hint(path)}"
+            f"checkpoint {str(path)!r} has an inconsistent history; {delete_hint(path)}"
         )
     return done, history
 
@@ -555,21 +362,21 @@ def fit(
         ValueError: if X and y differ in length or are empty; if ``epochs`` or ``batch_size``
             is below 1; if the model has ``BatchNorm1d`` and the last batch of an epoch
             would hold a single example; if ``on_nan`` is not ``"raise"``/``"stop"``; if the
-            optimizer is not built on this model; if the checkpoint holds more epochs than ``epochs``, weights
-            that do not fit the model, or comes from a run with other settings (seed,
-            batch size, data sizes, optimizer or scheduler class): the message says to delete
-            the file to start over; if ``loss_fn`` does not return a scalar tensor.
+            optimizer is not built on this model; if the checkpoint holds more epochs than
+            ``epochs``, weights that do not fit the model, or comes from a run with other
+            settings (seed, batch size, data sizes, optimizer or scheduler class): the message
+            says to delete the file to start over; if ``loss_fn`` does not return a scalar
+            tensor.
         TrainingDiverged: with ``on_nan="raise"``, when a training loss is NaN or infinite.
         RuntimeError: if the checkpoint file is corrupt (from :meth:`Checkpoint.load`).
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    epochs = _check_int(epochs, "epochs", 1)
-    batch_size = _check_int(batch_size, "batch_size", 1)
-    seed = _check_int(seed, "seed", 0)
+    epochs = check_int(epochs, "epochs", minimum=1)
+    batch_size = check_int(batch_size, "batch_size", minimum=1)
+    seed = check_int(seed, "seed", minimum=0)
     check_on_nan(on_nan)
-    if not isinstance(label, str) or not label:
-        raise TypeError(f"label must be a non-empty string, got {label!r}")
+    check_text(label, "label")
     _check_optimizer(model, optimizer)
     _check_scheduler(scheduler, optimizer)
     if loss_fn is None:
@@ -642,7 +449,7 @@ def fit(
                     "optimizer": optimizer.state_dict(),
                     "scheduler": None if scheduler is None else scheduler.state_dict(),
                     "history": history,
-                    "rng": _rng_states(device),
+                    "rng": rng_states(device),
                 })
             bar.set_postfix({key.replace("accuracy", "acc"): f"{row[key]:.4g}"
                              for key in row if key.endswith(("loss", "accuracy"))})
@@ -738,7 +545,7 @@ def evaluate(
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    batch_size = _check_int(batch_size, "batch_size", 1)
+    batch_size = check_int(batch_size, "batch_size", minimum=1)
     if loss_fn is None:
         loss_fn = F.cross_entropy
     elif not callable(loss_fn):
@@ -775,8 +582,8 @@ def predict(
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    batch_size = _check_int(batch_size, "batch_size", 1)
-    X = _as_tensor(X, "X")
+    batch_size = check_int(batch_size, "batch_size", minimum=1)
+    X = as_tensor(X, "X")
     if len(X) == 0:
         raise ValueError("X is empty: there is nothing to predict")
     if device is None:

@@ -30,7 +30,7 @@ done
 rm -rf build  # setuptools' scratch folder from building that wheel
 
 # Fashion-MNIST, from wherever dlbook_lib finds it here.
-src=$("$PY" -c "from dlbook_lib.data import find_fashion_mnist_dir as f; d = f(); print(d or '')")
+src=$("$PY" -c "from dlbook_lib.datasets import find_fashion_mnist_dir as f; d = f(); print(d or '')")
 test -n "$src" || { echo "no Fashion-MNIST files here: see README (dataset-fashion-mnist)" >&2; exit 1; }
 cp "$src"/*-ubyte* .device/data/fashion-mnist/
 

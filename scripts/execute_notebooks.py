@@ -84,7 +84,8 @@ def main() -> int:
     for raw in args.paths:
         p = Path(raw)
         if p.is_dir():
-            notebooks += sorted(q for q in p.rglob("*.ipynb") if ".ipynb_checkpoints" not in q.parts)
+            notebooks += sorted(q for q in p.rglob("*.ipynb")
+                                if ".ipynb_checkpoints" not in q.parts)
         elif p.suffix == ".ipynb" and p.is_file():
             notebooks.append(p)
         else:

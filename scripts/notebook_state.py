@@ -46,7 +46,8 @@ def check_notebook(path: str | Path) -> list[str]:
         problems.append(f"{path}: no execution record: run `make execute NB={path}`")
     else:
         if record.get("mode") != "full":
-            problems.append(f"{path}: outputs come from {record.get('mode')!r} mode, not a full run")
+            problems.append(
+                f"{path}: outputs come from {record.get('mode')!r} mode, not a full run")
         if record.get("code_sha256") != code_hash(nb):
             problems.append(f"{path}: stale outputs: code changed after the last run; "
                             f"run `make execute NB={path}`")

@@ -30,7 +30,7 @@ def install_cell_source(config_path: Path = ROOT / "_config.yml") -> str:
     return (
         "# On Colab: install the book's helper package when it is missing. Locally: nothing.\n"
         "try:\n"
-        "    import dlbook_lib\n"
+        "    import dlbook_lib  # noqa: F401 (only: is it installed?)\n"
         "except ImportError:\n"
         f'    %pip install --quiet "dlbook-lib @ git+{url}@{branch}"'
     )

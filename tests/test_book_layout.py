@@ -37,7 +37,8 @@ def _resolve(entry: str) -> list[Path]:
 
 @pytest.mark.parametrize("entry", TOC_FILES)
 def test_every_toc_entry_exists(entry):
-    assert len(_resolve(entry)) == 1, f"_toc.yml lists {entry!r}, but no single .ipynb/.md has that name"
+    assert len(_resolve(entry)) == 1, (
+        f"_toc.yml lists {entry!r}, but no single .ipynb/.md has that name")
 
 
 def test_every_notebook_is_listed_in_the_toc():

@@ -93,3 +93,85 @@ def test_checkpoint_path_depends_on_mode_and_folder(monkeypatch, tmp_path):
 def test_checkpoint_path_rejects_bad_names(bad):
     with pytest.raises(ValueError, match="checkpoint name"):
         config.checkpoint_path(bad)
+
+
+# --------------------------------------------------------------------------- cpu_threads
+
+
+def test_cpu_threads_sets_and_restores_the_thread_count():
+    before = torch.get_num_threads()
+    with config.cpu_threads(1):
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before
+    with config.cpu_threads(1, "cpu"):
+        assert torch.get_num_threads() == 1
+    with pytest.raises(RuntimeError, match="inside"):
+        with config.cpu_threads(1, torch.device("cpu")):
+            raise RuntimeError("inside")
+    assert torch.get_num_threads() == before  # restored after an error too
+
+
+def test_cpu_threads_leaves_other_devices_alone():
+    before = torch.get_num_threads()
+    with config.cpu_threads(1, "cuda"):  # a device name; no GPU is needed to name one
+        assert torch.get_num_threads() == before
+
+
+@pytest.mark.parametrize("bad, error", [(0, ValueError), (1.0, TypeError), (True, TypeError)])
+def test_cpu_threads_rejects_bad_counts(bad, error):
+    with pytest.raises(error, match="n must be"):
+        with config.cpu_threads(bad):
+            pass
+
+
+# --------------------------------------------------------------------------- setup_lesson
+
+
+def test_setup_lesson_styles_seeds_and_prints_one_line(monkeypatch, capsys):
+    import matplotlib
+
+    from dlbook_lib.plotting import BOOK_COLORS
+
+    monkeypatch.setenv("DLBOOK_FAST", "1")
+    monkeypatch.delenv("DLBOOK_DEVICE", raising=False)
+    with matplotlib.rc_context():
+        matplotlib.rcParams["axes.spines.top"] = True
+        device = config.setup_lesson(7, device="cpu")
+        assert matplotlib.rcParams["axes.spines.top"] is False  # the book style
+        assert matplotlib.rcParams["axes.prop_cycle"].by_key()["color"] == BOOK_COLORS
+        first = _draw()
+    config.seed_everything(7)
+    assert first == _draw()  # seeded like seed_everything(7)
+    assert device == torch.device("cpu")
+    assert capsys.readouterr().out == f"mode: fast, device: {config.describe_device('cpu')}\n"
+
+
+def test_setup_lesson_picks_the_best_device_by_default(monkeypatch, capsys):
+    import matplotlib
+
+    monkeypatch.setenv("DLBOOK_FAST", "0")
+    monkeypatch.delenv("DLBOOK_DEVICE", raising=False)
+    with matplotlib.rc_context():
+        device = config.setup_lesson()
+    assert device == config.get_device()
+    assert capsys.readouterr().out.startswith(f"mode: full, device: {device.type}")
+
+
+def test_setup_lesson_errors_change_nothing(monkeypatch):
+    import matplotlib
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with matplotlib.rc_context():
+        matplotlib.rcParams["axes.spines.top"] = True
+        with pytest.raises(RuntimeError, match="no CUDA GPU"):
+            config.setup_lesson(device="cuda")
+        assert matplotlib.rcParams["axes.spines.top"] is True
+    monkeypatch.setenv("DLBOOK_FAST", "fsat")
+    with pytest.raises(ValueError, match="not understood"):
+        config.setup_lesson()
+    monkeypatch.setenv("DLBOOK_FAST", "0")
+    with matplotlib.rc_context():
+        matplotlib.rcParams["axes.spines.top"] = True
+        with pytest.raises(TypeError, match="seed must be an int"):
+            config.setup_lesson(seed=1.5)
+        assert matplotlib.rcParams["axes.spines.top"] is True

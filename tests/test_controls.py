@@ -233,7 +233,8 @@ def test_knob_that_is_not_a_parameter_of_the_experiment():
     def experiment(lr, width=8):
         raise AssertionError("not called")
 
-    with pytest.raises(ValueError, match=r"knob 'depth' is not a keyword parameter.*\['lr', 'width'\]"):
+    message = r"knob 'depth' is not a keyword parameter.*\['lr', 'width'\]"
+    with pytest.raises(ValueError, match=message):
         precomputed_control(experiment, {"lr": [0.1], "depth": [1, 2]})
 
 
@@ -274,6 +275,64 @@ def test_fast_knobs_must_name_the_same_knobs():
         precomputed_control(_never_called, {"lr": [0.1, 1.0]}, fast_knobs={"width": [1]})
     with pytest.raises(ValueError, match="knob 'lr' in fast_knobs has no settings"):
         precomputed_control(_never_called, {"lr": [0.1, 1.0]}, fast_knobs={"lr": []})
+
+
+# --------------------------------------------------------------------------- results
+
+
+def _figure_and_result(lr, activation="relu"):
+    """An experiment that also returns what it "measured": a dict per setting."""
+    fig, ax = plt.subplots(figsize=(1.0, 1.0), dpi=30)
+    ax.set_title(f"{lr}-{activation}")
+    return fig, {"accuracy": lr * (2 if activation == "tanh" else 1), "activation": activation}
+
+
+def test_results_map_each_setting_to_what_the_experiment_returned():
+    knobs = {"lr": [0.1, 0.2], "activation": ["relu", "tanh"]}
+    box = precomputed_control(_figure_and_result, knobs)
+    assert list(box.results) == list(box.images)  # same keys, in itertools.product order
+    assert list(box.results) == [(0.1, "relu"), (0.1, "tanh"), (0.2, "relu"), (0.2, "tanh")]
+    assert box.results[0.2, "tanh"] == {"accuracy": 0.4, "activation": "tanh"}
+    assert box.result(activation="relu", lr=0.2) == box.results[0.2, "relu"]
+    for image in box.images.values():  # the figures still become the control's images
+        assert bytes(image.value).startswith(PNG_MAGIC)
+    assert plt.get_fignums() == []
+
+
+def test_results_of_a_single_knob_use_one_tuples_and_fast_mode_settings(monkeypatch):
+    monkeypatch.setenv("DLBOOK_FAST", "1")
+    box = precomputed_control(_figure_and_result, {"lr": [0.1, 0.2, 0.3]})
+    assert box.results == {(0.1,): {"accuracy": 0.1, "activation": "relu"},
+                           (0.3,): {"accuracy": 0.3, "activation": "relu"}}
+    assert box.result(lr=0.3)["accuracy"] == 0.3
+    with pytest.raises(ValueError, match=r"no result for \{'lr': 0.2\}; the control computed"):
+        box.result(lr=0.2)  # fast mode skipped it
+    with pytest.raises(ValueError, match=r"needs one setting per knob \['lr'\]"):
+        box.result(lr=0.1, activation="relu")
+
+
+def test_a_figure_alone_gives_none_results_and_the_static_fallback_still_works():
+    box = precomputed_control(Recorder(), {"lr": [0.1, 1.0]})
+    assert box.results == {(0.1,): None, (1.0,): None}
+    data = box._repr_mimebundle_()
+    assert data["text/plain"].startswith("Interactive control (lr: [0.1, 1.0])")
+
+
+def test_static_fallback_of_a_control_with_results():
+    import base64
+
+    box = precomputed_control(_figure_and_result, {"lr": [0.1, 0.2], "activation": ["relu"]})
+    png = base64.b64decode(box._repr_mimebundle_()["image/png"])
+    assert png.startswith(PNG_MAGIC)
+    assert box.results[0.1, "relu"]["accuracy"] == 0.1
+
+
+def test_experiment_returning_a_pair_without_a_figure_is_refused():
+    with pytest.raises(TypeError, match=r"returned a tuple \(float, float\); it must return a "
+                                        r"matplotlib Figure or a \(Figure, result\) pair"):
+        precomputed_control(lambda lr: (lr, lr), {"lr": [0.1]})
+    with pytest.raises(TypeError, match=r"returned a tuple \(Figure, int, int\)"):
+        precomputed_control(lambda lr: (plt.figure(), 1, 2), {"lr": [0.1]})
 
 
 # --------------------------------------------------------------------------- serialisation

@@ -37,3 +37,18 @@ def test_check_on_nan_accepts_raise_and_stop_only():
     assert check_on_nan("raise") == "raise" and check_on_nan("stop") == "stop"
     with pytest.raises(ValueError, match="on_nan must be 'raise' or 'stop', got 'ignore'"):
         check_on_nan("ignore")
+
+
+def test_a_step_based_loop_names_the_step():
+    error = TrainingDiverged.at_step(7, 1000, math.nan, what="loss_D", learning_rate=1e-3)
+    assert str(error).startswith(
+        "Training diverged: loss_D became nan at step 7 (counting from 0) of 1000, "
+    )
+    assert "it is 0.001, try 0.0001 first" in str(error)
+    assert error.step == 7 and error.epoch is None and error.batch is None
+    assert math.isnan(error.loss)
+    assert isinstance(error, TrainingDiverged) and isinstance(error, RuntimeError)
+
+
+def test_the_epoch_form_has_no_step():
+    assert TrainingDiverged(2, 1, 5, math.inf).step is None

@@ -1,4 +1,5 @@
-"""Tests of dlbook_lib.gan_metrics on point sets whose answer is known by construction."""
+"""Tests of dlbook_lib.gan: the metrics on point sets whose answer is known by construction,
+the losses and WGAN-GP's gradient penalty against independent computations."""
 from __future__ import annotations
 
 import math
@@ -6,10 +7,20 @@ import math
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
+from torch import nn
 
-from dlbook_lib import gan_metrics
-from dlbook_lib.data import grid_centres, make_gaussian_grid, make_gaussian_ring, ring_centres
-from dlbook_lib.gan_metrics import expected_high_quality_fraction, mode_coverage, nearest_mode
+from dlbook_lib import gan
+from dlbook_lib.gan import (
+    clip_weights,
+    critic_loss,
+    expected_high_quality_fraction,
+    generator_loss,
+    gradient_penalty,
+    mode_coverage,
+    nearest_mode,
+)
+from dlbook_lib.synthetic import grid_centres, make_gaussian_grid, make_gaussian_ring, ring_centres
 
 # Three modes far apart on the x axis, std 1: distances in std units equal Euclidean ones.
 CENTRES = np.array([[0.0, 0.0], [100.0, 0.0], [200.0, 0.0]])
@@ -136,7 +147,8 @@ def test_all_samples_on_one_mode_is_collapse_one_mode_covered():
     p = np.array([0.0, 1.0, 0.0])
     q = np.full(3, 1 / 3)
     m = (p + q) / 2
-    expected = 0.5 * np.sum(p[p > 0] * np.log(p[p > 0] / m[p > 0])) + 0.5 * np.sum(q * np.log(q / m))
+    expected = (0.5 * np.sum(p[p > 0] * np.log(p[p > 0] / m[p > 0]))
+                + 0.5 * np.sum(q * np.log(q / m)))
     assert result["jsd_to_uniform"] == pytest.approx(expected)
 
 
@@ -149,20 +161,22 @@ def test_no_high_quality_sample_gives_zero_coverage_and_nan_jsd():
 
 
 def test_min_count_raises_the_bar_for_coverage():
-    x = np.concatenate([at_distance(0, 0.1)] * 3 + [at_distance(1, 0.1)] * 2 + [at_distance(2, 0.1)])
-    counts = [mode_coverage(x, CENTRES, std=1.0, min_count=k)["modes_covered"] for k in (1, 2, 3, 4)]
+    x = np.concatenate(
+        [at_distance(0, 0.1)] * 3 + [at_distance(1, 0.1)] * 2 + [at_distance(2, 0.1)])
+    counts = [mode_coverage(x, CENTRES, std=1.0, min_count=k)["modes_covered"]
+              for k in (1, 2, 3, 4)]
     assert counts == [3, 2, 1, 0]
 
 
 def test_true_samples_of_the_benchmark_mixtures_cover_every_mode():
-    ring = gan_metrics.RING_SETTINGS
-    x, _ = make_gaussian_ring(gan_metrics.N_EVAL_SAMPLES, seed=1, **ring)
+    ring = gan.RING_SETTINGS
+    x, _ = make_gaussian_ring(gan.N_EVAL_SAMPLES, seed=1, **ring)
     result = mode_coverage(x, ring_centres(ring["n_modes"], ring["radius"]), ring["std"])
     assert result["modes_covered"] == 8
     assert abs(result["high_quality_fraction"] - expected_high_quality_fraction()) < 0.01
 
-    grid = gan_metrics.GRID_SETTINGS
-    x, _ = make_gaussian_grid(gan_metrics.N_EVAL_SAMPLES, seed=1, **grid)
+    grid = gan.GRID_SETTINGS
+    x, _ = make_gaussian_grid(gan.N_EVAL_SAMPLES, seed=1, **grid)
     result = mode_coverage(x, grid_centres(grid["size"], grid["spacing"]), grid["std"])
     assert result["modes_covered"] == 25
     assert abs(result["high_quality_fraction"] - expected_high_quality_fraction()) < 0.01
@@ -170,13 +184,13 @@ def test_true_samples_of_the_benchmark_mixtures_cover_every_mode():
 
 
 def test_benchmark_settings_match_the_papers_code():
-    assert gan_metrics.RING_SETTINGS == {"n_modes": 8, "radius": 1.0, "std": 0.01}
-    assert gan_metrics.GRID_SETTINGS == {"size": 5, "spacing": 2.0, "std": 0.05}
+    assert gan.RING_SETTINGS == {"n_modes": 8, "radius": 1.0, "std": 0.01}
+    assert gan.GRID_SETTINGS == {"size": 5, "spacing": 2.0, "std": 0.05}
     coords = np.unique(grid_centres(5, 2.0))
     np.testing.assert_allclose(coords, [-4, -2, 0, 2, 4])
-    assert gan_metrics.N_EVAL_SAMPLES == 2500
-    assert gan_metrics.HIGH_QUALITY_STDS == 3.0
-    assert gan_metrics.MIN_HIGH_QUALITY_PER_MODE == 1
+    assert gan.N_EVAL_SAMPLES == 2500
+    assert gan.HIGH_QUALITY_STDS == 3.0
+    assert gan.MIN_HIGH_QUALITY_PER_MODE == 1
 
 
 @pytest.mark.parametrize(
@@ -247,3 +261,153 @@ def test_expected_high_quality_fraction_matches_sampling():
 def test_expected_high_quality_fraction_rejects_bad_arguments(kwargs, error):
     with pytest.raises(error):
         expected_high_quality_fraction(**kwargs)
+
+
+# --------------------------------------------------------------------------- gradient penalty
+
+
+def linear_critic(w: list[float], b: float = 0.3) -> nn.Linear:
+    """D(x) = w . x + b: its input gradient is w at every point, so |grad D| = |w|."""
+    critic = nn.Linear(len(w), 1).double()
+    with torch.no_grad():
+        critic.weight.copy_(torch.tensor([w], dtype=torch.float64))
+        critic.bias.fill_(b)
+    return critic
+
+
+def batches(n=32, d=2, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return (torch.randn(n, d, generator=g, dtype=torch.float64),
+            torch.randn(n, d, generator=g, dtype=torch.float64))
+
+
+@pytest.mark.parametrize("w", [[3.0, 4.0], [0.6, 0.8], [0.1, -0.2]])
+def test_penalty_of_a_linear_critic_is_known_in_closed_form(w):
+    real, fake = batches()
+    critic = linear_critic(w)
+    penalty = gradient_penalty(critic, real, fake, torch.Generator().manual_seed(1))
+    norm = math.hypot(*w)
+    assert penalty.item() == pytest.approx((norm - 1) ** 2, rel=1e-12, abs=1e-14)
+    # dP/dw = 2 (|w| - 1) w / |w|: the penalty backpropagates to the critic's weights.
+    penalty.backward()
+    expected = 2 * (norm - 1) * np.array(w) / norm
+    np.testing.assert_allclose(critic.weight.grad.numpy()[0], expected, rtol=1e-10, atol=1e-14)
+    assert critic.bias.grad is None  # the bias does not change the input gradient
+
+
+def test_penalty_matches_torch_func_per_sample_gradients():
+    torch.manual_seed(0)
+    critic = nn.Sequential(nn.Linear(3, 16), nn.Tanh(), nn.Linear(16, 1)).double()
+    real, fake = batches(n=20, d=3, seed=2)
+    eps = torch.rand(20, 1, generator=torch.Generator().manual_seed(3), dtype=torch.float64)
+    penalty = gradient_penalty(critic, real, fake, eps=eps)
+
+    x_hat = eps * real + (1 - eps) * fake
+    grads = torch.func.vmap(torch.func.grad(lambda x: critic(x[None]).sum()))(x_hat)
+    expected = ((grads.norm(dim=1) - 1) ** 2).mean()
+    assert penalty.item() == pytest.approx(expected.item(), rel=1e-12)
+
+
+def test_penalty_matches_finite_differences_of_the_critic():
+    torch.manual_seed(1)
+    critic = nn.Sequential(nn.Linear(2, 8), nn.Softplus(), nn.Linear(8, 1)).double()
+    real, fake = batches(n=6, seed=4)
+    eps = torch.full((6, 1), 0.25, dtype=torch.float64)
+    x_hat = (eps * real + (1 - eps) * fake).detach()
+    h = 1e-6
+    columns = []
+    with torch.no_grad():
+        for j in range(2):
+            step = torch.zeros(2, dtype=torch.float64)
+            step[j] = h
+            columns.append((critic(x_hat + step) - critic(x_hat - step))[:, 0] / (2 * h))
+    norms = torch.stack(columns, dim=1).norm(dim=1)
+    expected = ((norms - 1) ** 2).mean().item()
+    assert gradient_penalty(critic, real, fake, eps=eps).item() == pytest.approx(expected, rel=1e-7)
+
+
+def test_penalty_on_images_uses_the_norm_over_all_pixels():
+    # D(x) = sum of all pixels * 0.5: gradient 0.5 everywhere, norm 0.5 * sqrt(C*H*W).
+    critic = lambda x: 0.5 * x.flatten(1).sum(dim=1)  # noqa: E731
+    real, fake = torch.randn(4, 1, 3, 3), torch.randn(4, 1, 3, 3)
+    penalty = gradient_penalty(critic, real, fake, torch.Generator().manual_seed(0))
+    assert penalty.item() == pytest.approx((0.5 * 3 - 1) ** 2, rel=1e-6)
+
+
+def test_penalty_draws_eps_from_the_generator_as_lesson_6_10_does():
+    # One torch.rand((B, 1, ..., 1)) draw from the generator: passing the same numbers as eps
+    # gives the same penalty, and the generator's state moves on by exactly that draw.
+    torch.manual_seed(0)
+    critic = nn.Sequential(nn.Linear(2, 4), nn.ReLU(), nn.Linear(4, 1))
+    real, fake = torch.randn(16, 2), torch.randn(16, 2)
+    gen = torch.Generator().manual_seed(5)
+    drawn = gradient_penalty(critic, real, fake, gen)
+    check = torch.Generator().manual_seed(5)
+    eps = torch.rand((16, 1), generator=check)
+    assert torch.equal(drawn, gradient_penalty(critic, real, fake, eps=eps))
+    assert torch.equal(gen.get_state(), check.get_state())
+
+
+def test_penalty_errors():
+    real, fake = batches()
+    critic = linear_critic([1.0, 0.0])
+    with pytest.raises(ValueError, match="needs a torch.Generator to draw eps"):
+        gradient_penalty(critic, real, fake)
+    with pytest.raises(TypeError, match="generator must be a torch.Generator"):
+        gradient_penalty(critic, real, fake, generator=0)
+    with pytest.raises(ValueError, match="same shape"):
+        gradient_penalty(critic, real, fake[:5], torch.Generator())
+    with pytest.raises(TypeError, match="real must be a torch.Tensor"):
+        gradient_penalty(critic, real.numpy(), fake, torch.Generator())
+
+
+# --------------------------------------------------------------------------- losses
+
+
+def test_losses_of_the_three_methods():
+    real, fake = batches(n=8)
+    critic = linear_critic([0.5, -1.0])
+    d_real, d_fake = critic(real), critic(fake)
+    gan = critic_loss("GAN", critic, real, fake)
+    bce = (F.binary_cross_entropy_with_logits(d_real, torch.ones_like(d_real))
+           + F.binary_cross_entropy_with_logits(d_fake, torch.zeros_like(d_fake)))
+    assert gan.item() == pytest.approx(bce.item(), rel=1e-12)
+    wgan = critic_loss("WGAN", critic, real, fake)
+    assert wgan.item() == pytest.approx((d_fake.mean() - d_real.mean()).item(), rel=1e-12)
+    gp = critic_loss("WGAN-GP", critic, real, fake, lam=10.0,
+                     generator=torch.Generator().manual_seed(0))
+    norm = math.hypot(0.5, -1.0)
+    assert gp.item() == pytest.approx(wgan.item() + 10 * (norm - 1) ** 2, rel=1e-12)
+
+    non_saturating = F.binary_cross_entropy_with_logits(d_fake, torch.ones_like(d_fake))
+    assert generator_loss("GAN", critic, fake).item() == pytest.approx(non_saturating.item())
+    for method in ("WGAN", "WGAN-GP"):
+        assert generator_loss(method, critic, fake).item() == pytest.approx(-d_fake.mean().item())
+
+
+def test_loss_errors():
+    real, fake = batches()
+    critic = linear_critic([1.0, 0.0])
+    with pytest.raises(ValueError, match="method must be one of 'GAN', 'WGAN', 'WGAN-GP'"):
+        critic_loss("LSGAN", critic, real, fake)
+    with pytest.raises(ValueError, match="method must be one of"):
+        generator_loss("wgan", critic, fake)
+    with pytest.raises(ValueError, match="needs lam"):
+        critic_loss("WGAN-GP", critic, real, fake, generator=torch.Generator())
+    with pytest.raises(ValueError, match="needs a torch.Generator"):
+        critic_loss("WGAN-GP", critic, real, fake, lam=10.0)
+    with pytest.raises(ValueError, match="lam must be .*>= 0"):
+        critic_loss("WGAN-GP", critic, real, fake, lam=-1.0, generator=torch.Generator())
+
+
+def test_clip_weights_clamps_every_parameter_in_place():
+    critic = linear_critic([3.0, -0.005], b=-2.0)
+    weight = critic.weight
+    clip_weights(critic, 0.01)
+    assert critic.weight is weight
+    assert critic.weight.tolist() == [[0.01, -0.005]]
+    assert critic.bias.tolist() == [-0.01]
+    with pytest.raises(ValueError, match="c must be finite and > 0"):
+        clip_weights(critic, 0.0)
+    with pytest.raises(TypeError, match="critic must be a torch.nn.Module"):
+        clip_weights([weight], 0.1)

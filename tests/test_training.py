@@ -1,8 +1,7 @@
-"""Tests for dlbook_lib.training: the shared fit loop, evaluate/predict and Checkpoint."""
+"""Tests for dlbook_lib.training: the shared fit loop and evaluate/predict/synchronize."""
 from __future__ import annotations
 
 import math
-import os
 
 import numpy as np
 import pytest
@@ -10,10 +9,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from dlbook_lib import training
-from dlbook_lib.training import (
-    Checkpoint, TrainingDiverged, evaluate, fit, predict, synchronize,
-)
+from dlbook_lib.checkpoint import Checkpoint
+from dlbook_lib.training import TrainingDiverged, evaluate, fit, predict, synchronize
 
 HISTORY_KEYS = [
     "epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy",
@@ -299,7 +296,8 @@ class NanAfter:
 def test_nan_loss_raises_training_diverged_with_where_and_advice():
     model, optimizer, _ = make_run()
     loss_fn = NanAfter(first_nan_call=2 * (7 + 2) + 2)  # epoch 3, training batch 2
-    with pytest.raises(TrainingDiverged, match=r"nan in epoch 3, batch 2 of 7.*learning rate") as info:
+    message = r"nan in epoch 3, batch 2 of 7.*learning rate"
+    with pytest.raises(TrainingDiverged, match=message) as info:
         run_fit(model, optimizer, loss_fn=loss_fn)
     assert (info.value.epoch, info.value.batch) == (3, 2)
     assert math.isnan(info.value.loss)
@@ -347,9 +345,9 @@ def test_bad_inputs_are_clear_errors():
     X, y = TRAIN
     with pytest.raises(ValueError, match="X has 200 examples but y has 199"):
         fit(model, (X, y[:-1]), epochs=1, optimizer=optimizer, device="cpu", progress=False)
-    with pytest.raises(ValueError, match="epochs must be at least 1, got 0"):
+    with pytest.raises(ValueError, match="epochs must be >= 1, got 0"):
         fit(model, TRAIN, epochs=0, optimizer=optimizer, device="cpu", progress=False)
-    with pytest.raises(ValueError, match="batch_size must be at least 1, got 0"):
+    with pytest.raises(ValueError, match="batch_size must be >= 1, got 0"):
         fit(model, TRAIN, epochs=1, optimizer=optimizer, batch_size=0, device="cpu")
     with pytest.raises(TypeError, match="epochs must be an int"):
         fit(model, TRAIN, epochs=2.5, optimizer=optimizer, device="cpu")
@@ -407,7 +405,7 @@ def test_evaluate_keeps_eval_mode_and_omits_accuracy_for_regression():
     result = evaluate(model, (X, torch.zeros(20, 1)), loss_fn=F.mse_loss)
     assert set(result) == {"loss"}
     assert model.training is False
-    with pytest.raises(ValueError, match="batch_size must be at least 1"):
+    with pytest.raises(ValueError, match="batch_size must be >= 1"):
         evaluate(model, (X, torch.zeros(20, 1)), loss_fn=F.mse_loss, batch_size=0)
 
 
@@ -432,54 +430,7 @@ def test_predict_rejects_bad_input():
         predict(nn.LSTM(2, 3, batch_first=True), torch.zeros(4, 5, 2))
 
 
-# --------------------------------------------------------------------------- Checkpoint
-
-
-def test_checkpoint_round_trip_creates_folders_and_deletes(tmp_path):
-    checkpoint = Checkpoint(tmp_path / "a" / "b" / "state.pt")
-    assert checkpoint.load() is None and not checkpoint.exists()
-    checkpoint.save({"step": 3, "weights": torch.arange(4.0)})
-    assert checkpoint.exists()
-    state = checkpoint.load(map_location="cpu")
-    assert state["step"] == 3 and torch.equal(state["weights"], torch.arange(4.0))
-    checkpoint.delete()
-    assert not checkpoint.exists()
-    checkpoint.delete()  # deleting nothing is fine
-
-
-def test_checkpoint_save_is_atomic(tmp_path, monkeypatch):
-    path = tmp_path / "state.pt"
-    checkpoint = Checkpoint(path)
-    checkpoint.save({"step": 1})
-
-    def killed_while_writing(obj, file):
-        file.write(b"half a checkpoint")
-        raise KeyboardInterrupt("killed during saving")
-
-    monkeypatch.setattr(training.torch, "save", killed_while_writing)
-    with pytest.raises(KeyboardInterrupt):
-        checkpoint.save({"step": 2})
-    monkeypatch.undo()
-    assert checkpoint.load() == {"step": 1}  # the old checkpoint, intact
-    assert os.listdir(tmp_path) == ["state.pt"]  # and no temporary file left behind
-
-
-def test_corrupt_checkpoint_raises_a_clear_error(tmp_path):
-    path = tmp_path / "state.pt"
-    Checkpoint(path).save({"weights": torch.randn(100)})
-    path.write_bytes(path.read_bytes()[:50])  # truncated, as by a crash mid-copy
-    with pytest.raises(RuntimeError, match=r"state\.pt.*corrupt.*delete"):
-        Checkpoint(path).load()
-
-
-def test_checkpoint_rejects_bad_arguments(tmp_path):
-    with pytest.raises(TypeError, match="path must be a str or os.PathLike"):
-        Checkpoint(3)
-    with pytest.raises(TypeError, match="state must be a dict"):
-        Checkpoint(tmp_path / "x.pt").save([1, 2])
-    torch.save([1, 2], tmp_path / "list.pt")
-    with pytest.raises(RuntimeError, match="not a dict"):
-        Checkpoint(tmp_path / "list.pt").load()
+# --------------------------------------------------------------------------- synchronize, guards
 
 
 def test_synchronize_accepts_names_and_devices():

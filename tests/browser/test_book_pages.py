@@ -40,7 +40,8 @@ def open_page(browser, url: str):
 
     page.on("request", on_request)
     page.on("requestfailed", lambda r: log.failed.append(f"{r.url} ({r.failure})"))
-    page.on("response", lambda r: r.status >= 400 and log.failed.append(f"{r.url} (HTTP {r.status})"))
+    page.on("response",
+            lambda r: r.status >= 400 and log.failed.append(f"{r.url} (HTTP {r.status})"))
     page.on("pageerror", lambda e: log.errors.append(str(e)))
     page.goto(url, wait_until="load")
     page.wait_for_load_state("networkidle")
@@ -93,7 +94,8 @@ def _visible_control_image(control) -> str:
         return Promise.all(shown.map(async img => {
             const bytes = await (await fetch(img.src)).arrayBuffer();
             const digest = await crypto.subtle.digest("SHA-256", bytes);
-            return Array.from(new Uint8Array(digest), b => b.toString(16).padStart(2, "0")).join("");
+            return Array.from(new Uint8Array(digest),
+                              b => b.toString(16).padStart(2, "0")).join("");
         }));
     }""")
     assert len(digests) == 1, f"expected one visible image in the control, got {len(digests)}"

@@ -1,4 +1,4 @@
-"""Tests for dlbook_lib.sequence_data: generated tasks, the stdlib corpus, the character vocabulary."""
+"""Tests for dlbook_lib.text: the stdlib corpus, the character vocabulary, sampling."""
 from __future__ import annotations
 
 import sysconfig
@@ -7,84 +7,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dlbook_lib import sequence_data
-from dlbook_lib.sequence_data import (
+from dlbook_lib import text
+from dlbook_lib.text import (
     STDLIB_CORPUS_MODULES,
     CharVocab,
-    make_adding_problem,
     make_char_sequences,
-    make_first_token_task,
     python_stdlib_corpus,
     stdlib_corpus_files,
 )
-
-
-# --------------------------------------------------------------------------------------------
-# Adding problem
-# --------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("n,length", [(1, 2), (5, 3), (64, 50)])
-def test_adding_problem_shapes_and_targets(n, length):
-    X, y = make_adding_problem(n, length, seed=3)
-    assert X.shape == (n, length, 2) and X.dtype == np.float32
-    assert y.shape == (n,) and y.dtype == np.float32
-    values, markers = X[:, :, 0], X[:, :, 1]
-    assert np.all((values >= 0) & (values < 1))
-    assert set(np.unique(markers)) <= {0.0, 1.0}
-    np.testing.assert_array_equal(markers.sum(axis=1), 2.0)
-    half = length // 2
-    np.testing.assert_array_equal(markers[:, :half].sum(axis=1), 1.0)  # one in each half
-    np.testing.assert_array_equal(y, (values * markers).sum(axis=1))
-
-
-def test_adding_problem_is_deterministic_and_baseline_is_one_sixth():
-    X1, y1 = make_adding_problem(20000, 10, seed=0)
-    X2, y2 = make_adding_problem(20000, 10, seed=0)
-    np.testing.assert_array_equal(X1, X2)
-    np.testing.assert_array_equal(y1, y2)
-    assert not np.array_equal(X1, make_adding_problem(20000, 10, seed=1)[0])
-    # Always answering 1 has MSE Var(u1 + u2) = 1/6.
-    assert abs(np.mean((y1 - 1.0) ** 2) - 1 / 6) < 0.01
-    # Both halves' marker positions are used (uniform, not fixed).
-    first = np.argmax(X1[:, :, 1], axis=1)
-    assert set(first.tolist()) == set(range(5))
-
-
-def test_adding_problem_errors():
-    with pytest.raises(ValueError, match="length must be >= 2"):
-        make_adding_problem(4, 1)
-    with pytest.raises(ValueError, match="n must be >= 1"):
-        make_adding_problem(0, 10)
-    with pytest.raises(TypeError, match="length must be an int"):
-        make_adding_problem(4, 10.0)
-    with pytest.raises(ValueError, match="seed must be >= 0"):
-        make_adding_problem(4, 10, seed=-1)
-
-
-# --------------------------------------------------------------------------------------------
-# First-token task
-# --------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("n,length,k", [(1, 1, 2), (7, 5, 3), (1000, 100, 8)])
-def test_first_token_task(n, length, k):
-    tokens, labels = make_first_token_task(n, length, n_symbols=k, seed=5)
-    assert tokens.shape == (n, length) and tokens.dtype == np.int64
-    assert labels.shape == (n,) and labels.dtype == np.int64
-    np.testing.assert_array_equal(labels, tokens[:, 0])
-    assert tokens.min() >= 0 and tokens.max() < k
-    tokens2, labels2 = make_first_token_task(n, length, n_symbols=k, seed=5)
-    np.testing.assert_array_equal(tokens, tokens2)
-    labels[:] = -1  # the labels are a copy, not a view of the tokens
-    assert tokens.min() >= 0
-
-
-def test_first_token_task_is_uniform_and_errors():
-    _, labels = make_first_token_task(20000, 3, n_symbols=4, seed=0)
-    np.testing.assert_allclose(np.bincount(labels, minlength=4) / 20000, 0.25, atol=0.02)
-    with pytest.raises(ValueError, match="n_symbols must be >= 2"):
-        make_first_token_task(5, 5, n_symbols=1)
-    with pytest.raises(TypeError, match="n_symbols must be an int"):
-        make_first_token_task(5, 5, n_symbols="4")
-    with pytest.raises(ValueError, match="length must be >= 1"):
-        make_first_token_task(5, 0, n_symbols=4)
 
 
 # --------------------------------------------------------------------------------------------
@@ -148,7 +78,7 @@ def test_corpus_errors():
 
 def test_missing_stdlib_folder_is_reported(monkeypatch, tmp_path):
     monkeypatch.setattr(
-        sequence_data.sysconfig, "get_paths", lambda: {"stdlib": str(tmp_path / "nowhere")}
+        text.sysconfig, "get_paths", lambda: {"stdlib": str(tmp_path / "nowhere")}
     )
     with pytest.raises(FileNotFoundError, match="does not exist"):
         python_stdlib_corpus()

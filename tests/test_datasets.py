@@ -1,5 +1,5 @@
-"""Tests of dlbook_lib.data: IDX parsing, Fashion-MNIST search/checksums/loading, scikit-learn
-sets, and the 2-D toy generators."""
+"""Tests of dlbook_lib.datasets: IDX parsing, Fashion-MNIST search/checksums/loading, and
+scikit-learn sets."""
 from __future__ import annotations
 
 import gzip
@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dlbook_lib import data
+from dlbook_lib import datasets as data
 
 # ---------------------------------------------------------------------------- helpers
 
@@ -418,97 +418,3 @@ def test_train_test_split_arrays_errors():
         data.train_test_split_arrays(X, y, 1.0)
     with pytest.raises(ValueError, match="leaves no training examples"):
         data.train_test_split_arrays(X, y, 0.95)
-
-
-# ---------------------------------------------------------------------------- 2-D toys
-
-
-def test_ring_and_grid_centres():
-    ring = data.ring_centres(8, 2.0)
-    assert ring.shape == (8, 2) and ring.dtype == np.float32
-    np.testing.assert_allclose(np.linalg.norm(ring, axis=1), 2.0, rtol=1e-6)
-    np.testing.assert_allclose(ring[0], [2.0, 0.0], atol=1e-6)
-    np.testing.assert_allclose(ring[2], [0.0, 2.0], atol=1e-6)
-    grid = data.grid_centres(5, 2.0)
-    assert grid.shape == (25, 2)
-    np.testing.assert_array_equal(np.unique(grid[:, 0]), [-4, -2, 0, 2, 4])
-    np.testing.assert_array_equal(np.unique(grid[:, 1]), [-4, -2, 0, 2, 4])
-    np.testing.assert_array_equal(grid[[0, 1, 5, 24]], [[-4, -4], [-2, -4], [-4, -2], [4, 4]])
-    assert len({tuple(p) for p in grid}) == 25
-
-
-@pytest.mark.parametrize(
-    "make, kwargs, centres, std",
-    [
-        (data.make_gaussian_ring, {}, data.ring_centres(8, 2.0), 0.02),
-        (data.make_gaussian_grid, {}, data.grid_centres(5, 2.0), 0.05),
-        (data.make_gaussian_ring, {"n_modes": 5, "radius": 1.0, "std": 0.1}, None, 0.1),
-    ],
-)
-def test_gaussian_mixtures_are_near_their_centres(make, kwargs, centres, std):
-    if centres is None:
-        centres = data.ring_centres(kwargs["n_modes"], kwargs["radius"])
-    points, labels = make(1000, seed=3, **kwargs)
-    assert points.shape == (1000, 2) and points.dtype == np.float32
-    assert labels.shape == (1000,) and labels.dtype == np.int64
-    counts = np.bincount(labels, minlength=len(centres))
-    assert len(counts) == len(centres) and counts.max() - counts.min() <= 1
-    distance = np.linalg.norm(points - centres[labels], axis=1)
-    assert distance.max() < 5 * std
-    assert abs(distance.std() / std - 0.655) < 0.1  # Rayleigh spread: sqrt(2 - pi/2) ~ 0.655
-
-
-def test_make_moons_lies_on_the_two_arcs():
-    points, labels = data.make_moons(400, noise=0.0, seed=1)
-    upper, lower = points[labels == 0], points[labels == 1]
-    np.testing.assert_allclose(np.linalg.norm(upper, axis=1), 1.0, rtol=1e-5)
-    np.testing.assert_allclose(np.linalg.norm(lower - [1.0, 0.5], axis=1), 1.0, rtol=1e-5)
-    assert upper[:, 1].min() >= -1e-6 and lower[:, 1].max() <= 0.5 + 1e-6
-    assert len(upper) == len(lower) == 200
-    noisy, noisy_labels = data.make_moons(400, noise=0.1, seed=1)
-    np.testing.assert_array_equal(noisy_labels, labels)
-    assert 0.05 < np.abs(noisy - points).mean() < 0.15
-
-
-def test_make_spirals_follow_their_arms():
-    points, labels = data.make_spirals(300, n_arms=3, noise=0.0, seed=2)
-    assert points.shape == (300, 2) and np.bincount(labels).tolist() == [100] * 3
-    r = np.linalg.norm(points, axis=1)
-    assert r.max() <= 1.0 + 1e-6
-    theta = np.arctan2(points[:, 1], points[:, 0])
-    expected = 2 * np.pi * labels / 3 + 4.0 * r
-    wrapped = np.angle(np.exp(1j * (theta - expected)))  # difference modulo 2 pi
-    assert np.abs(wrapped[r > 1e-3]).max() < 1e-3
-
-
-@pytest.mark.parametrize(
-    "make", [data.make_gaussian_ring, data.make_gaussian_grid, data.make_moons, data.make_spirals]
-)
-def test_generators_are_deterministic_in_seed(make):
-    a_points, a_labels = make(50, seed=7)
-    b_points, b_labels = make(50, seed=7)
-    c_points, _ = make(50, seed=8)
-    np.testing.assert_array_equal(a_points, b_points)
-    np.testing.assert_array_equal(a_labels, b_labels)
-    assert not np.array_equal(a_points, c_points)
-
-
-def test_generator_argument_errors():
-    with pytest.raises(ValueError, match="n must be >= 1"):
-        data.make_moons(0)
-    with pytest.raises(TypeError, match="n must be an int"):
-        data.make_spirals(10.0)
-    with pytest.raises(ValueError, match="std must be finite and >= 0"):
-        data.make_gaussian_ring(10, std=-0.1)
-    with pytest.raises(ValueError, match="noise must be finite and >= 0"):
-        data.make_moons(10, noise=float("nan"))
-    with pytest.raises(ValueError, match="radius must be finite and > 0"):
-        data.ring_centres(8, 0.0)
-    with pytest.raises(ValueError, match="spacing must be finite and > 0"):
-        data.make_gaussian_grid(10, spacing=-1.0)
-    with pytest.raises(ValueError, match="n_arms must be >= 1"):
-        data.make_spirals(10, n_arms=0)
-    with pytest.raises(ValueError, match="size must be >= 1"):
-        data.grid_centres(0)
-    with pytest.raises(ValueError, match="seed must be >= 0"):
-        data.make_gaussian_grid(10, seed=-3)
