@@ -12,13 +12,14 @@ NB ?= chapters
 TIMED = TIMEFORMAT="[time] $@: %R s"; time
 
 .PHONY: help venv book web-assets serve test test-setup lint test-unit test-notebooks test-book \
-        test-browser execute env clean
+        test-browser test-colab execute env clean
 
 help:
 	@echo "make book      build the HTML book into _build/html (committed outputs, warnings are errors)"
 	@echo "make serve     serve _build/html on http://127.0.0.1:$(PORT) (loopback only)"
-	@echo "make test      lint, unit tests, every notebook in fast mode, the book build, browser tests"
+	@echo "make test      lint, unit tests, every notebook in fast mode, the book build, browser tests, test-colab"
 	@echo "make lint      ruff check of dlbook_lib, tests, scripts and the notebooks ([tool.ruff])"
+	@echo "make test-colab  lesson 1.3 in classic Jupyter on Colab's widget stack (ipywidgets 7.7.1)"
 	@echo "make execute   re-run notebooks in full mode, in place (NB=path/to/notebook.ipynb for one)"
 	@echo "make env       print versions, device, mode and the datasets found"
 
@@ -70,12 +71,18 @@ test-book: book
 test-browser: venv
 	$(TIMED) $(BIN)/python -m pytest tests -m browser -q
 
+# Colab's widget stack (ipywidgets 7.7.1, classic Notebook 6.5) in .venv-colab: lesson 1.3
+# run in classic Jupyter through Chromium, its knobs turned; the install cell replaces nothing.
+test-colab: venv
+	$(TIMED) env PYTHON=$(PYTHON) BOOK_VENV=$(VENV) bash scripts/test_colab_stack.sh
+
 test: test-setup venv
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory test-unit
 	$(MAKE) --no-print-directory test-notebooks
 	TIMEFORMAT="[time] book: %R s"; time $(MAKE) --no-print-directory book
 	$(MAKE) --no-print-directory test-browser
+	$(MAKE) --no-print-directory test-colab
 
 execute: venv
 	$(BIN)/python scripts/execute_notebooks.py $(NB)

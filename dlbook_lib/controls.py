@@ -4,14 +4,26 @@ A Python callback behind a slider needs a running kernel, which the HTML book do
 So :func:`precomputed_control` runs the experiment once for every combination of a few
 settings per knob, keeps each figure as a PNG image, and lets the *browser* switch images:
 
-* the images sit in nested :class:`ipywidgets.Stack` widgets, one nesting level per knob
-  (the outer Stack over the first knob's values holds one Stack per value over the second
-  knob, and so on, down to the images);
+* the images sit in nested page widgets, one nesting level per knob (the outer one over the
+  first knob's values holds one per value over the second knob, and so on, down to the
+  images);
 * every knob is tied with :func:`ipywidgets.jslink` from its ``index`` to the
-  ``selected_index`` of every Stack on its level.
+  ``selected_index`` of every page widget on its level.
 
 ``jslink`` runs in the browser, so the widget state that Jupyter saves in the notebook (and
 that myst-nb embeds in the HTML page) keeps working without Python.
+
+The page widget depends on the installed ipywidgets, read once at import (:data:`PAGES`):
+
+* **ipywidgets 8** (the book's pinned environment, Jupyter, the HTML book):
+  :class:`ipywidgets.Stack`, which draws only its selected child.
+* **ipywidgets 7.7** (what Colab ships, with its 7.x widget frontend; ``Stack`` does not exist
+  there): :class:`ipywidgets.Tab`, whose ``selected_index`` picks the child it draws in the
+  same way. A stylesheet in a hidden ``HTML`` widget of the control hides the tab bars and
+  the tab borders (CSS class ``dlbook-stack``), so the knobs alone switch the picture; where
+  a frontend drops the stylesheet, the tab bars show the settings' labels and switch the
+  picture too (``jslink`` works both ways). Still all in the browser: the picture follows
+  the knobs with a live kernel and in a notebook reopened with its saved widget state.
 
 An experiment may also return a ``(Figure, result)`` pair: the control keeps each result in
 ``control.results`` (settings tuple -> result), so a lesson can print a table of what the runs
@@ -44,6 +56,28 @@ from dlbook_lib.config import is_fast_mode
 from dlbook_lib.plotting import figure_to_png
 
 KnobValue = Any  # a number, a string or a bool
+
+#: The major version of the installed ipywidgets: 8 (or later), or 7 (Colab ships 7.7.1).
+IPYWIDGETS_MAJOR = int(widgets.__version__.split(".")[0])
+
+#: The widget that shows one of its children, chosen by ``selected_index`` in the browser:
+#: :class:`ipywidgets.Stack` on ipywidgets 8; on 7.7, which has no ``Stack``,
+#: :class:`ipywidgets.Tab` with its tab bar hidden by :data:`TAB_BAR_STYLE`.
+PAGES: type[widgets.Box] = widgets.Stack if IPYWIDGETS_MAJOR >= 8 else widgets.Tab
+
+#: ipywidgets 7.7 only: the stylesheet that makes the ``Tab`` widgets of a control look like
+#: ``Stack`` (no tab bar, no border, no padding). It sits in a hidden ``HTML`` widget of the
+#: control, so it travels with the saved widget state. The tab bar's classes: ``p-TabBar``
+#: (Phosphor, classic Notebook's widgetsnbextension 3.x, tested) and ``lm-TabBar`` (Lumino,
+#: which JupyterLab's 7.x widget extension uses).
+TAB_BAR_STYLE = (
+    "<style>"
+    ".dlbook-stack > .widget-tab-bar, .dlbook-stack > .p-TabBar, .dlbook-stack > .lm-TabBar"
+    " { display: none !important; }"
+    " .dlbook-stack > .widget-tab-contents"
+    " { border: none !important; padding: 0 !important; overflow: visible !important; }"
+    "</style>"
+)
 
 
 def _is_number(value: Any) -> bool:
@@ -126,14 +160,22 @@ def _check_experiment(experiment: Any, names: Sequence[str]) -> None:
         raise ValueError(f"experiment needs parameter(s) {missing} that no knob sets")
 
 
-def _make_knob(name: str, values: list[KnobValue]) -> widgets.ValueWidget:
-    """A SelectionSlider for numbers, ToggleButtons for strings/bools; starts at values[0]."""
-    description = name.replace("_", " ")
-    style = {"description_width": "initial"}  # show long descriptions in full
+def _labels(values: list[KnobValue]) -> list[str]:
+    """The labels a knob shows for its settings: short numbers, or the strings/bools."""
     if all(_is_number(v) for v in values):
         labels = [_number_label(v) for v in values]
         if len(set(labels)) < len(labels):  # too close for the short form: show them in full
             labels = [repr(v) for v in values]
+        return labels
+    return [str(v) for v in values]
+
+
+def _make_knob(name: str, values: list[KnobValue]) -> widgets.ValueWidget:
+    """A SelectionSlider for numbers, ToggleButtons for strings/bools; starts at values[0]."""
+    description = name.replace("_", " ")
+    style = {"description_width": "initial"}  # show long descriptions in full
+    labels = _labels(values)
+    if all(_is_number(v) for v in values):
         knob = widgets.SelectionSlider(
             options=list(zip(labels, values)),
             index=0,
@@ -142,7 +184,7 @@ def _make_knob(name: str, values: list[KnobValue]) -> widgets.ValueWidget:
         )
     else:
         knob = widgets.ToggleButtons(
-            options=[(str(v), v) for v in values],
+            options=list(zip(labels, values)),
             index=0,
             description=description,
             style=style,
@@ -155,9 +197,10 @@ def _build_stack(
     settings_lists: list[list[KnobValue]],
     images: dict[tuple, widgets.Image],
     prefix: tuple,
-    stacks_by_level: list[list[widgets.Stack]],
+    stacks_by_level: list[list[widgets.Box]],
 ) -> widgets.Widget:
-    """The Stack tree below ``prefix``: one nesting level per knob, images at the leaves."""
+    """The tree of :data:`PAGES` widgets below ``prefix``: one nesting level per knob, images
+    at the leaves."""
     level = len(prefix)
     if level == len(settings_lists):
         return images[prefix]
@@ -165,7 +208,10 @@ def _build_stack(
         _build_stack(settings_lists, images, prefix + (value,), stacks_by_level)
         for value in settings_lists[level]
     ]
-    stack = widgets.Stack(children=children, selected_index=0)
+    stack = PAGES(children=children, selected_index=0)
+    if IPYWIDGETS_MAJOR < 8:  # a Tab: titles for its (hidden) tab bar
+        for index, label in enumerate(_labels(settings_lists[level])):
+            stack.set_title(index, label)
     stack.add_class("dlbook-stack")
     stacks_by_level[level].append(stack)
     return stack
@@ -197,8 +243,14 @@ class PrecomputedControl(widgets.VBox):
             raise ValueError(f"no result for {settings}; the control computed {computed}")
         return self.results[key]
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
-        data = super()._repr_mimebundle_(**kwargs)
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any] | None:
+        if IPYWIDGETS_MAJOR >= 8:
+            data = super()._repr_mimebundle_(**kwargs)
+        elif self._view_name is None:
+            data = None
+        else:  # ipywidgets 7 displays through _ipython_display_ below: the same view data
+            data = {"application/vnd.jupyter.widget-view+json": {
+                "version_major": 2, "version_minor": 0, "model_id": self.model_id}}
         if data is None:  # a widget without a view: nothing to add to
             return data
         names = list(self.settings)
@@ -208,6 +260,18 @@ class PrecomputedControl(widgets.VBox):
         )
         data["image/png"] = base64.b64encode(small_multiples_png(self)).decode("ascii")
         return data
+
+    if IPYWIDGETS_MAJOR < 8:
+        # ipywidgets 7 widgets display through _ipython_display_ (IPython then ignores
+        # _repr_mimebundle_): display the same bundle, fallback picture included.
+        def _ipython_display_(self, **kwargs: Any) -> None:
+            """Display the widget view with its static fallback (ipywidgets 7)."""
+            from IPython.display import display
+
+            data = self._repr_mimebundle_()
+            if data is not None:
+                display(data, raw=True)
+                self._handle_displayed(**kwargs)
 
 
 def small_multiples_png(control: PrecomputedControl, *, panel_width: float = 4.5) -> bytes:
@@ -279,8 +343,11 @@ def precomputed_control(
     An experiment that returns ``(figure, result)`` also hands back what it measured (a number,
     a history dict...): ``box.results`` maps each settings tuple to it, so no global is needed.
     Numeric knobs become a ``SelectionSlider``, string/bool knobs ``ToggleButtons``; each is
-    ``jslink``-ed (``index`` -> ``selected_index``) to every Stack of its nesting level, so the
-    control works without a kernel (static HTML book, a reopened notebook).
+    ``jslink``-ed (``index`` -> ``selected_index``) to every page widget of its nesting level,
+    so the control works without a kernel (static HTML book, a reopened notebook). The page
+    widget follows the installed ipywidgets (:data:`PAGES`): ``Stack`` on ipywidgets 8; on 7.7
+    (Colab), which has no ``Stack``, a ``Tab`` whose tab bar the control's stylesheet hides,
+    linked in the browser the same way.
 
     Example::
 
@@ -308,15 +375,16 @@ def precomputed_control(
 
     Returns:
         A :class:`PrecomputedControl` (a ``VBox``, CSS class ``dlbook-control``) holding the
-        title, the knobs and the outer Stack; where widgets cannot be drawn it shows all
+        title, the knobs and the outer page widget (and, on ipywidgets 7, a hidden ``HTML``
+        widget with :data:`TAB_BAR_STYLE`); where widgets cannot be drawn it shows all
         settings as small multiples instead (:func:`small_multiples_png`). For inspection
         it carries: ``box.knobs`` (name -> knob widget), ``box.images`` (settings tuple in
         knob order -> Image), ``box.links`` (every ``Link`` that ``jslink`` made),
-        ``box.stacks`` (one list of Stacks per knob level), ``box.settings`` (name -> the
-        settings actually used) and ``box.results`` (the same keys as ``box.images``, in
-        knob order, also for a single knob: ``(value,)``; each maps to the experiment's
-        result, ``None`` where it returned a Figure alone); :meth:`PrecomputedControl.result`
-        looks one up by knob names.
+        ``box.stacks`` (one list of page widgets, ``Stack`` or ``Tab``, per knob level),
+        ``box.settings`` (name -> the settings actually used) and ``box.results`` (the same
+        keys as ``box.images``, in knob order, also for a single knob: ``(value,)``; each
+        maps to the experiment's result, ``None`` where it returned a Figure alone);
+        :meth:`PrecomputedControl.result` looks one up by knob names.
 
     Raises:
         TypeError: if ``experiment`` is not callable or returns neither a Figure nor a
@@ -367,7 +435,7 @@ def precomputed_control(
         )
         images[combination] = image
 
-    stacks_by_level: list[list[widgets.Stack]] = [[] for _ in names]
+    stacks_by_level: list[list[widgets.Box]] = [[] for _ in names]
     outer_stack = _build_stack(settings_lists, images, (), stacks_by_level)
 
     knob_widgets = {name: _make_knob(name, settings[name]) for name in names}
@@ -378,7 +446,10 @@ def precomputed_control(
     ]
 
     header = [] if title is None else [widgets.HTML(f"<b>{html.escape(title)}</b>")]
-    box = PrecomputedControl(children=[*header, *knob_widgets.values(), outer_stack])
+    # ipywidgets 7: the stylesheet that hides the Tabs' bars, in a widget that draws nothing.
+    style = [] if IPYWIDGETS_MAJOR >= 8 else [
+        widgets.HTML(TAB_BAR_STYLE, layout=widgets.Layout(display="none"))]
+    box = PrecomputedControl(children=[*header, *knob_widgets.values(), outer_stack, *style])
     box.add_class("dlbook-control")
     # Plain attributes (not traits): they keep the links alive and let tests inspect the tree.
     box.knobs = knob_widgets

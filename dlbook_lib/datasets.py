@@ -42,6 +42,7 @@ __all__ = [
     "stratified_subset_indices",
     "load_sklearn_dataset",
     "train_test_split_arrays",
+    "standardise",
 ]
 
 # --------------------------------------------------------------------------------------------
@@ -519,3 +520,43 @@ def train_test_split_arrays(
         X, y, test_size=test_fraction, random_state=seed, stratify=y if stratify else None
     )
     return X_train, X_test, y_train, y_test
+
+
+def standardise(X_fit: np.ndarray, *X_others: np.ndarray) -> list[np.ndarray]:
+    """Standardise features with the statistics of the training part only.
+
+    Each column becomes ``(X - mean) / std`` with ``mean`` and ``std`` (population std,
+    NumPy's default) of ``X_fit``, so no information leaks from the validation or test part
+    into training. A column that is constant in ``X_fit`` (a pixel that is 0 in every
+    training image) is only centred: nothing is divided by zero.
+
+    Args:
+        X_fit: the training part, shape ``(N, D)``, floats or integers.
+        X_others: further parts to transform the same way, each ``(M, D)``.
+
+    Returns:
+        ``[X_fit_std, *X_others_std]``, float64 arrays of the same shapes.
+
+    Raises:
+        TypeError: if a part is not a real numeric array.
+        ValueError: if ``X_fit`` is not 2-D or empty, or a part has another number of columns.
+    """
+    parts = []
+    for k, X in enumerate((X_fit, *X_others)):
+        name = "X_fit" if k == 0 else f"X_others[{k - 1}]"
+        X = np.asarray(X)
+        if X.dtype.kind not in "fiu":
+            raise TypeError(f"{name} must be a real numeric array, got dtype {X.dtype}")
+        if X.ndim != 2:
+            raise ValueError(f"{name} must be 2-D (N, D), got shape {X.shape}")
+        if parts and X.shape[1] != parts[0].shape[1]:
+            raise ValueError(
+                f"{name} has {X.shape[1]} columns but X_fit has {parts[0].shape[1]}"
+            )
+        parts.append(X.astype(np.float64))
+    if len(parts[0]) == 0:
+        raise ValueError("X_fit is empty: there are no statistics to standardise with")
+    mean, std = parts[0].mean(axis=0), parts[0].std(axis=0)
+    std = np.where(std > 0, std, 1.0)
+    return [(X - mean) / std for X in parts]
+

@@ -475,6 +475,18 @@ def softmax(scores: np.ndarray) -> np.ndarray:
     return exp_scores / exp_scores.sum(axis=-1, keepdims=True)
 
 
+def _check_scores_and_labels(scores: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Scores ``(N, C)`` with N, C >= 1 and N integer labels in ``[0, C)``."""
+    scores = float_array(scores, "scores", ndim=2)
+    n_samples, n_classes = scores.shape
+    if n_samples == 0 or n_classes == 0:
+        raise ValueError(f"scores must have N >= 1 and C >= 1, got shape {scores.shape}")
+    y = class_labels(y, "y", n_classes=n_classes)
+    if y.shape[0] != n_samples:
+        raise ValueError(f"y has {y.shape[0]} labels but there are {n_samples} samples")
+    return scores, y
+
+
 def softmax_cross_entropy(scores: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
     """Mean cross-entropy of the softmax of ``scores`` against integer labels, with gradient.
 
@@ -495,13 +507,8 @@ def softmax_cross_entropy(scores: np.ndarray, y: np.ndarray) -> tuple[float, np.
         ValueError: if ``scores`` is not 2-D or is empty, or ``y`` holds scores rather than
             labels, has the wrong shape, or labels outside ``[0, C)``.
     """
-    scores = float_array(scores, "scores", ndim=2)
-    n_samples, n_classes = scores.shape
-    if n_samples == 0 or n_classes == 0:
-        raise ValueError(f"scores must have N >= 1 and C >= 1, got shape {scores.shape}")
-    y = class_labels(y, "y", n_classes=n_classes)
-    if y.shape[0] != n_samples:
-        raise ValueError(f"y has {y.shape[0]} labels but there are {n_samples} samples")
+    scores, y = _check_scores_and_labels(scores, y)
+    n_samples = scores.shape[0]
     shifted = scores - scores.max(axis=1, keepdims=True)
     log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
     rows = np.arange(n_samples)

@@ -1,4 +1,7 @@
-"""Tests for dlbook_lib.controls: pre-computed figures switched by jslink-ed knobs."""
+"""Tests for dlbook_lib.controls: pre-computed figures switched by jslink-ed knobs.
+
+They run on both ipywidgets lines: 8 (the pinned environment: ``Stack``) and 7.7 (Colab's:
+``Tab`` with a hidden tab bar); ``PAGES`` is the page widget of the installed one."""
 import matplotlib
 
 matplotlib.use("Agg")
@@ -10,7 +13,12 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 from ipywidgets.widgets.widget_link import Link  # what jslink returns (not exported at top level)
 
-from dlbook_lib.controls import precomputed_control  # noqa: E402
+from dlbook_lib.controls import (  # noqa: E402
+    IPYWIDGETS_MAJOR,
+    PAGES,
+    TAB_BAR_STYLE,
+    precomputed_control,
+)
 
 PNG_MAGIC = b"\x89PNG"
 
@@ -42,11 +50,11 @@ class Recorder:
 
 def _leaf_stacks_of(stack):
     """The Stacks one level below ``stack``."""
-    return [child for child in stack.children if isinstance(child, widgets.Stack)]
+    return [child for child in stack.children if isinstance(child, PAGES)]
 
 
 def _stack_of(box):
-    stacks = [child for child in box.children if isinstance(child, widgets.Stack)]
+    stacks = [child for child in box.children if isinstance(child, PAGES)]
     assert len(stacks) == 1
     return stacks[0]
 
@@ -164,7 +172,7 @@ def test_three_knobs_nest_three_levels():
     assert [len(level) for level in box.stacks] == [1, 2, 4]
     depth = 0
     node = _stack_of(box)
-    while isinstance(node, widgets.Stack):
+    while isinstance(node, PAGES):
         depth += 1
         node = node.children[0]
     assert depth == 3 and node is box.images[(0.1, "relu", 1)]
@@ -405,3 +413,52 @@ def test_small_multiples_wrap_a_long_knob_into_rows_of_three():
     panel = matplotlib.image.imread(io.BytesIO(box.images[(0.1,)].value), format="png")
     one_row = 100 * (4.5 * panel.shape[0] / panel.shape[1] + 0.35)  # a panel plus its title
     assert height == pytest.approx(2 * one_row, abs=2)       # 5 panels -> 2 rows
+
+
+# --------------------------------------------------------------------------- ipywidgets 7 and 8
+
+
+def test_the_page_widget_follows_the_installed_ipywidgets():
+    assert IPYWIDGETS_MAJOR == int(widgets.__version__.split(".")[0])
+    if IPYWIDGETS_MAJOR >= 8:
+        assert PAGES is widgets.Stack
+    else:
+        assert PAGES is widgets.Tab and not hasattr(widgets, "Stack")
+
+
+@pytest.mark.skipif(IPYWIDGETS_MAJOR < 8, reason="ipywidgets 8 only")
+def test_ipywidgets_8_controls_have_no_stylesheet():
+    box = precomputed_control(Recorder(), {"lr": [0.1, 1.0]})
+    assert not [c for c in box.children if isinstance(c, widgets.HTML)]
+    assert box.children[-1] is box.stacks[0][0]
+
+
+@pytest.mark.skipif(IPYWIDGETS_MAJOR >= 8, reason="ipywidgets 7 only")
+def test_ipywidgets_7_tabs_carry_labels_and_a_hidden_stylesheet():
+    box = precomputed_control(
+        Recorder(), {"lr": [0.01, 0.1], "activation": ["relu", "tanh"]}, title="t"
+    )
+    outer = box.stacks[0][0]
+    assert [outer.get_title(i) for i in range(2)] == ["0.01", "0.1"]
+    for inner in box.stacks[1]:
+        assert [inner.get_title(i) for i in range(2)] == ["relu", "tanh"]
+    style = box.children[-1]
+    assert isinstance(style, widgets.HTML) and style.value == TAB_BAR_STYLE
+    assert style.layout.display == "none"
+    assert ".dlbook-stack > .p-TabBar" in TAB_BAR_STYLE
+
+
+@pytest.mark.skipif(IPYWIDGETS_MAJOR >= 8, reason="ipywidgets 7 only")
+def test_ipywidgets_7_display_sends_the_widget_view_and_the_fallback(monkeypatch):
+    import IPython.display
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display",
+                        lambda data, raw=False: shown.append((data, raw)))
+    box = precomputed_control(Recorder(), {"lr": [0.1, 1.0]})
+    box._ipython_display_()
+    [(data, raw)] = shown
+    assert raw is True
+    assert data["application/vnd.jupyter.widget-view+json"]["model_id"] == box.model_id
+    assert data["text/plain"].startswith("Interactive control (lr: [0.1, 1.0])")
+    assert data["image/png"]

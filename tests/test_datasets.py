@@ -418,3 +418,33 @@ def test_train_test_split_arrays_errors():
         data.train_test_split_arrays(X, y, 1.0)
     with pytest.raises(ValueError, match="leaves no training examples"):
         data.train_test_split_arrays(X, y, 0.95)
+
+
+# ---------------------------------------------------------------------------- standardise
+
+
+def test_standardise_uses_training_statistics_only():
+    rng = np.random.default_rng(0)
+    X_fit = rng.normal(3.0, 2.0, size=(500, 4))
+    X_fit[:, 2] = 7.0                                   # a constant column
+    X_test = rng.normal(3.0, 2.0, size=(50, 4))
+    fit_std, test_std = data.standardise(X_fit, X_test)
+    assert np.allclose(fit_std[:, [0, 1, 3]].mean(axis=0), 0.0, atol=1e-12)
+    assert np.allclose(fit_std[:, [0, 1, 3]].std(axis=0), 1.0)
+    assert np.all(fit_std[:, 2] == 0.0)                 # centred, not divided by zero
+    mean, std = X_fit.mean(axis=0), X_fit.std(axis=0)
+    assert np.allclose(test_std[:, 0], (X_test[:, 0] - mean[0]) / std[0])
+    assert np.allclose(test_std[:, 2], X_test[:, 2] - 7.0)
+    only, = data.standardise(np.arange(6).reshape(3, 2))   # integers become float64
+    assert only.dtype == np.float64
+
+
+def test_standardise_errors():
+    with pytest.raises(ValueError, match=r"X_fit must be 2-D"):
+        data.standardise(np.zeros(3))
+    with pytest.raises(ValueError, match=r"X_others\[0\] has 3 columns but X_fit has 2"):
+        data.standardise(np.zeros((4, 2)), np.zeros((4, 3)))
+    with pytest.raises(ValueError, match="X_fit is empty"):
+        data.standardise(np.zeros((0, 2)))
+    with pytest.raises(TypeError, match="real numeric array"):
+        data.standardise(np.array([["a"]]))
