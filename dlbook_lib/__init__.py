@@ -11,6 +11,7 @@ map with each module's size):
 * ``numpy_layers``    NumPy layers on one contract: linear, conv, pooling, activations, losses
 * ``numpy_recurrent`` NumPy RNN and LSTM cells on the same contract, and their torch conversion
 * ``numpy_models``    a NumPy MLP built from the layers, and its SGD loop ``train_mlp``
+* ``numpy_optim``     NumPy SGD (momentum, Nesterov), AdaGrad, RMSProp, Adam(W), as torch.optim
 * ``gradient_check``  finite differences, ``torch.autograd`` references, ``check_layer``
 * ``training``        the PyTorch loop for supervised runs: ``fit``, ``evaluate``, ``predict``
 * ``step_loop``       the step-based loop for everything custom (GANs, VAEs...): ``train_steps``
