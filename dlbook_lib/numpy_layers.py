@@ -34,6 +34,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from dlbook_lib._checks import (
     check_int,
     check_ndim,
+    check_number,
     class_labels,
     float_array,
     upstream_gradient,
@@ -54,6 +55,8 @@ __all__ = [
     "tanh_backward",
     "relu_forward",
     "relu_backward",
+    "dropout_forward",
+    "dropout_backward",
     "stable_sigmoid",
     "softmax",
     "softmax_cross_entropy",
@@ -446,6 +449,80 @@ def relu_backward(
     x = cache
     dout = upstream_gradient(dout, x.shape, "relu_backward")
     return dout * (x > 0), {}
+
+
+# ---------------------------------------------------------------------------------------------
+# Dropout
+# ---------------------------------------------------------------------------------------------
+def dropout_forward(
+    x: np.ndarray,
+    p: float,
+    *,
+    train: bool = True,
+    seed: int | np.random.Generator | None = None,
+) -> tuple[np.ndarray, tuple]:
+    """Inverted dropout: zero each element with probability ``p``, scale the rest by 1/(1-p).
+
+    In training ``out = x * mask / (1 - p)`` with ``mask ~ Bernoulli(1 - p)`` drawn
+    element-wise, so ``E[out] = x``; in evaluation (``train=False``) ``out = x``, the
+    identity, as ``torch.nn.Dropout`` in ``eval()`` mode.
+
+    Args:
+        x: floating-point array of any shape ``(*S)``.
+        p: probability of dropping an element, ``0 <= p < 1``.
+        train: draw a mask (``True``) or pass ``x`` through unchanged (``False``).
+        seed: an ``int`` seed, a ``numpy.random.Generator`` (advanced in place), or
+            ``None`` for fresh entropy.
+
+    Returns:
+        ``(out, cache)``: ``out`` of shape ``(*S)``; ``cache`` holds the scaled mask
+        ``mask / (1 - p)`` (``None`` in evaluation) and the shape of ``x``.
+
+    Raises:
+        TypeError: if ``x`` is not a floating-point array, ``p`` not a number, ``train``
+            not a bool or ``seed`` neither ``None``, an ``int`` nor a ``Generator``.
+        ValueError: if ``p`` is outside ``[0, 1)`` or ``seed`` is negative.
+    """
+    x = float_array(x, "x")
+    p = check_number(p, "p", minimum=0.0)
+    if p >= 1.0:
+        raise ValueError(f"p must be < 1 (p = 1 drops every unit), got {p}")
+    if not isinstance(train, (bool, np.bool_)):
+        raise TypeError(f"train must be a bool, got {type(train).__name__}")
+    if not train:
+        return x.copy(), (None, x.shape)
+    if isinstance(seed, np.random.Generator):
+        rng = seed
+    elif seed is None:
+        rng = np.random.default_rng()
+    else:
+        rng = np.random.default_rng(check_int(seed, "seed", minimum=0))
+    scaled_mask = (rng.random(x.shape) >= p).astype(x.dtype) / (1.0 - p)
+    return x * scaled_mask, (scaled_mask, x.shape)
+
+
+def dropout_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, Grads]:
+    """Backward pass of :func:`dropout_forward`: ``dx = dout * mask / (1 - p)``.
+
+    The gradient flows through the same mask (and scale) the forward pass drew; in
+    evaluation mode it passes through unchanged.
+
+    Args:
+        dout: upstream gradient, shape ``(*S)``.
+        cache: the ``cache`` returned by :func:`dropout_forward`.
+
+    Returns:
+        ``(dx, {})``: ``dx`` of shape ``(*S)``; no parameters, so no gradients.
+
+    Raises:
+        TypeError: if ``dout`` is not a floating-point array.
+        ValueError: if ``dout`` and the forward input differ in shape.
+    """
+    scaled_mask, shape = cache
+    dout = upstream_gradient(dout, shape, "dropout_backward")
+    if scaled_mask is None:
+        return dout.copy(), {}
+    return dout * scaled_mask, {}
 
 
 # ---------------------------------------------------------------------------------------------
