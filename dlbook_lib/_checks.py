@@ -23,6 +23,7 @@ __all__ = [
     "check_shape",
     "check_ndim",
     "class_labels",
+    "untensor",
     "to_numpy",
     "as_tensor",
     "upstream_gradient",
@@ -98,12 +99,21 @@ def check_ndim(array: np.ndarray, name: str, ndim: int, meaning: str) -> None:
         raise ValueError(f"{name} must be {ndim}-D {meaning}, got shape {array.shape}")
 
 
-def to_numpy(x: Any, name: str) -> np.ndarray:
-    """A NumPy array from a NumPy array or a torch tensor (detached, on the CPU)."""
-    if isinstance(x, np.ndarray):
-        return x
+def untensor(x: Any) -> Any:
+    """``x`` as a NumPy array if it is a torch tensor (detached, on the CPU), else ``x`` itself.
+
+    Duck-typed, so the NumPy-only modules need not import torch.
+    """
     if hasattr(x, "detach") and hasattr(x, "cpu") and hasattr(x, "numpy"):
         return x.detach().cpu().numpy()
+    return x
+
+
+def to_numpy(x: Any, name: str) -> np.ndarray:
+    """A NumPy array from a NumPy array or a torch tensor (detached, on the CPU)."""
+    x = untensor(x)
+    if isinstance(x, np.ndarray):
+        return x
     raise TypeError(f"{name} must be a NumPy array or a torch tensor, got {type(x).__name__}")
 
 

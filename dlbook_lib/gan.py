@@ -60,7 +60,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from dlbook_lib._checks import check_choice, check_int, check_number
+from dlbook_lib._checks import check_choice, check_int, check_number, untensor
 
 __all__ = [
     "GAN_METHODS",
@@ -102,8 +102,7 @@ GRID_SETTINGS: dict[str, float | int] = {"size": 5, "spacing": 2.0, "std": 0.05}
 
 def _as_points(x: Any, name: str) -> np.ndarray:
     """A 2-D float64 array ``(N, D)`` from a NumPy array, a torch tensor or a nested list."""
-    if hasattr(x, "detach") and hasattr(x, "cpu"):  # a torch tensor, possibly on a GPU
-        x = x.detach().cpu().numpy()
+    x = untensor(x)  # a torch tensor, possibly on a GPU
     try:
         arr = np.asarray(x, dtype=np.float64)
     except (TypeError, ValueError) as err:
@@ -136,8 +135,7 @@ def _as_stds(std: Any, n_modes: int) -> np.ndarray:
     """One positive standard deviation per mode, shape ``(K,)``."""
     if isinstance(std, bool):
         raise TypeError("std must be a number or an array of K numbers, got a bool")
-    if hasattr(std, "detach") and hasattr(std, "cpu"):
-        std = std.detach().cpu().numpy()
+    std = untensor(std)
     try:
         arr = np.asarray(std, dtype=np.float64)
     except (TypeError, ValueError) as err:

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from dlbook_lib._checks import check_int, check_number, check_seed
+from dlbook_lib._checks import check_int, check_number, check_seed, untensor
 
 __all__ = [
     "STDLIB_CORPUS_MODULES",
@@ -205,9 +205,7 @@ class CharVocab:
             TypeError: if the ids are not integers.
             ValueError: if they are not 1-D or an id is outside ``[0, size)``.
         """
-        if hasattr(ids, "detach"):  # a torch tensor
-            ids = ids.detach().cpu().numpy()
-        ids = np.asarray(ids)
+        ids = np.asarray(untensor(ids))
         if ids.size == 0:
             return ""
         if not np.issubdtype(ids.dtype, np.integer):

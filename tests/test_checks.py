@@ -70,3 +70,9 @@ def test_to_numpy_class_labels_and_as_tensor():
     assert _checks.as_tensor(np.arange(3), "y").dtype == torch.int64
     with pytest.raises(ValueError, match="must have a first \\(example\\) dimension"):
         _checks.as_tensor(np.array(1.0), "X")
+
+
+def test_untensor_converts_tensors_only():
+    assert np.array_equal(_checks.untensor(torch.tensor([1.0, 2.0])), [1.0, 2.0])
+    values = [1, 2]
+    assert _checks.untensor(values) is values
