@@ -55,6 +55,7 @@ __all__ = ["TrainingDiverged", "evaluate", "fit", "predict", "synchronize"]
 ArrayLike = Union[Tensor, np.ndarray]
 Data = tuple[ArrayLike, ArrayLike]
 LossFn = Callable[[Any, Tensor], Tensor]
+Augment = Callable[[Tensor, torch.Generator], Tensor]
 
 _CHECKPOINT_FORMAT = "dlbook_lib.training.fit/1"
 
@@ -175,8 +176,12 @@ def _train_one_epoch(
     batch_size: int,
     seed: int,
     epoch: int,
+    augment: Augment | None = None,
 ) -> tuple[float, float | None, float]:
     """One pass over ``(X, y)`` in a seeded order: ``(mean loss, accuracy or None, seconds)``.
+
+    With ``augment``, each batch is replaced by ``augment(X_batch, generator)`` before the
+    forward pass, drawing from a CPU generator seeded from ``seed`` and ``epoch``.
 
     Raises:
         TrainingDiverged: at the first batch whose loss is NaN or infinite (before the step).
@@ -185,6 +190,7 @@ def _train_one_epoch(
     n = len(X)
     generator = torch.Generator().manual_seed(_epoch_seed(seed, epoch))
     order = torch.randperm(n, generator=generator).to(X.device)
+    augment_generator = torch.Generator().manual_seed(_epoch_seed(seed + 1, epoch))
     n_batches = math.ceil(n / batch_size)
     total_loss, correct, counted, has_accuracy = 0.0, 0, 0, True
     synchronize(X.device)
@@ -192,6 +198,8 @@ def _train_one_epoch(
     for batch in range(n_batches):
         index = order[batch * batch_size : (batch + 1) * batch_size]
         X_batch, y_batch = X[index], y[index]
+        if augment is not None:
+            X_batch = augment(X_batch, augment_generator)
         optimizer.zero_grad(set_to_none=True)
         output = model(X_batch)
         loss = _scalar_loss(loss_fn(output, y_batch))
@@ -305,6 +313,7 @@ def fit(
     label: str = "training",
     on_nan: str = "raise",
     scheduler: Any = None,
+    augment: Augment | None = None,
 ) -> dict[str, list[float]]:
     """Train ``model`` for ``epochs`` epochs and return its history, one entry per epoch.
 
@@ -341,6 +350,10 @@ def fit(
         scheduler: optional learning-rate scheduler built on ``optimizer``; stepped once after
             every epoch, with the validation loss (else the training loss) for
             ``ReduceLROnPlateau``.
+        augment: optional data augmentation for the training batches only, called as
+            ``augment(X_batch, generator) -> X_batch`` with a seeded CPU ``torch.Generator``
+            (e.g. :class:`dlbook_lib.augment.RandomShiftFlip`); validation data is never
+            augmented. Its ``repr`` is part of the checkpoint's settings.
 
     Returns:
         ``{"epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy",
@@ -379,6 +392,8 @@ def fit(
     check_text(label, "label")
     _check_optimizer(model, optimizer)
     _check_scheduler(scheduler, optimizer)
+    if augment is not None and not callable(augment):
+        raise TypeError(f"augment must be callable, got {type(augment).__name__}")
     if loss_fn is None:
         loss_fn = F.cross_entropy
     elif not callable(loss_fn):
@@ -398,6 +413,8 @@ def fit(
         "optimizer": type(optimizer).__name__,
         "scheduler": None if scheduler is None else type(scheduler).__name__,
     }
+    if augment is not None:  # only then, so checkpoints of runs without it still resume
+        settings["augment"] = repr(augment)
     saved = None if checkpoint is None else checkpoint.load(map_location="cpu")
     if saved is None:
         done, history = 0, {}
@@ -422,7 +439,7 @@ def fit(
             start = time.perf_counter()
             train_loss, train_accuracy, train_seconds = _train_one_epoch(
                 model, X_train, y_train, optimizer=optimizer, loss_fn=loss_fn,
-                batch_size=batch_size, seed=seed, epoch=epoch,
+                batch_size=batch_size, seed=seed, epoch=epoch, augment=augment,
             )
             row: dict[str, float] = {"epoch": epoch, "train_loss": train_loss}
             if train_accuracy is not None:

@@ -469,3 +469,55 @@ def test_label_names_the_run_in_the_bar_and_the_summary(capsys):
     assert captured.out.startswith("LSTM, T=50: trained epoch 1 of 1 in ")
     with pytest.raises(TypeError, match="label must be a non-empty string"):
         run_fit(model, optimizer, label="")
+
+
+# --------------------------------------------------------------------------- augmentation
+
+
+class RecordingAugment:
+    """Adds a constant to every training batch and records the batches it saw."""
+
+    def __init__(self, shift: float = 0.0) -> None:
+        self.shift = shift
+        self.sizes: list[int] = []
+
+    def __repr__(self) -> str:
+        return f"RecordingAugment({self.shift})"
+
+    def __call__(self, X: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        assert isinstance(generator, torch.Generator)
+        self.sizes.append(len(X))
+        return X + self.shift
+
+
+def test_augment_sees_every_training_batch_and_never_the_validation_data():
+    model, optimizer, _ = make_run()
+    augment = RecordingAugment()
+    run_fit(model, optimizer, epochs=2, augment=augment)
+    # 200 examples in batches of 32: six full batches and one of 8, twice; validation unseen
+    assert augment.sizes == [32] * 6 + [8] + [32] * 6 + [8]
+
+
+def test_augment_changes_the_training_but_an_identity_augment_does_not():
+    model_a, optimizer_a, _ = make_run()
+    model_b, optimizer_b, _ = make_run()
+    model_c, optimizer_c, _ = make_run()
+    plain = run_fit(model_a, optimizer_a, epochs=2)
+    identity = run_fit(model_b, optimizer_b, epochs=2, augment=RecordingAugment(0.0))
+    shifted = run_fit(model_c, optimizer_c, epochs=2, augment=RecordingAugment(3.0))
+    assert without_timing(plain) == without_timing(identity)
+    assert plain["train_loss"] != shifted["train_loss"]
+
+
+def test_augment_is_part_of_the_checkpoint_settings(tmp_path):
+    path = tmp_path / "augmented.pt"
+    model, optimizer, _ = make_run()
+    run_fit(model, optimizer, epochs=1, checkpoint_path=path, augment=RecordingAugment(1.0))
+    with pytest.raises(ValueError, match=r"augment was 'RecordingAugment\(1.0\)', now not set"):
+        run_fit(model, optimizer, epochs=2, checkpoint_path=path)
+
+
+def test_augment_must_be_callable():
+    model, optimizer, _ = make_run()
+    with pytest.raises(TypeError, match="augment must be callable"):
+        run_fit(model, optimizer, epochs=1, augment="flip")
