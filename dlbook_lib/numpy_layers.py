@@ -1,7 +1,7 @@
 r"""NumPy layers with hand-written forward and backward passes, all on one contract.
 
 **The contract** (cs231n's ``layers.py``), kept by every layer here and in
-:mod:`dlbook_lib.numpy_recurrent`, now and later (batch norm, dropout, attention...):
+:mod:`dlbook_lib.numpy_recurrent`, now and later (dropout and batch norm are here; attention...):
 
 * ``X_forward(x, <parameters>, <options>) -> (out, cache)``: the output, and in ``cache``
   what the backward pass needs (treat it as opaque);
@@ -57,6 +57,10 @@ __all__ = [
     "relu_backward",
     "dropout_forward",
     "dropout_backward",
+    "batchnorm_forward",
+    "batchnorm_backward",
+    "layernorm_forward",
+    "layernorm_backward",
     "stable_sigmoid",
     "softmax",
     "softmax_cross_entropy",
@@ -523,6 +527,201 @@ def dropout_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, Grads]
     if scaled_mask is None:
         return dout.copy(), {}
     return dout * scaled_mask, {}
+
+
+# ---------------------------------------------------------------------------------------------
+# Normalization: batch norm (over the batch) and layer norm (over the features)
+# ---------------------------------------------------------------------------------------------
+def _channels_last(x: np.ndarray) -> np.ndarray:
+    """(N, D) stays; (N, C, H, W) becomes (N*H*W, C): one row per value of a channel."""
+    return x if x.ndim == 2 else x.transpose(0, 2, 3, 1).reshape(-1, x.shape[1])
+
+
+def _channels_back(rows: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Inverse of :func:`_channels_last` for an input of ``shape``."""
+    if len(shape) == 2:
+        return rows
+    N, C, H, W = shape
+    return rows.reshape(N, H, W, C).transpose(0, 3, 1, 2)
+
+
+def _check_norm_params(x: np.ndarray, gamma: Any, beta: Any, features: int, what: str):
+    gamma, beta = float_array(gamma, "gamma", ndim=1), float_array(beta, "beta", ndim=1)
+    if gamma.shape != (features,) or beta.shape != (features,):
+        raise ValueError(
+            f"gamma {gamma.shape} and beta {beta.shape} must both have shape ({features},), "
+            f"one value per {what} of x {x.shape}"
+        )
+    return gamma, beta
+
+
+def _normalized_backward(dxhat: np.ndarray, xhat: np.ndarray, inv_std: np.ndarray, axis: int):
+    r"""dL/dx of ``xhat = (x - mean) / std`` with mean and std taken over ``axis`` of x.
+
+    $$\frac{\partial L}{\partial x} = \frac{1}{m\,\sigma}\Bigl(m\,\hat g - \sum \hat g
+    - \hat x \sum \hat g\,\hat x\Bigr),\quad \hat g = \partial L/\partial \hat x.$$
+    """
+    m = xhat.shape[axis]
+    sum_g = dxhat.sum(axis=axis, keepdims=True)
+    sum_gx = (dxhat * xhat).sum(axis=axis, keepdims=True)
+    return inv_std / m * (m * dxhat - sum_g - xhat * sum_gx)
+
+
+def batchnorm_forward(
+    x: np.ndarray,
+    gamma: np.ndarray,
+    beta: np.ndarray,
+    *,
+    train: bool = True,
+    running: dict[str, np.ndarray] | None = None,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> tuple[np.ndarray, tuple]:
+    r"""Batch normalization, as ``torch.nn.functional.batch_norm`` (BatchNorm1d / 2d).
+
+    Each feature (each channel for images) is normalized with statistics over the batch
+    (and, for images, over all positions), then scaled and shifted:
+
+    $$\hat x = \frac{x - \mu_B}{\sqrt{\sigma_B^2 + \epsilon}}, \qquad
+    \text{out} = \gamma \hat x + \beta,$$
+
+    with $\sigma_B^2$ the biased variance. In training the batch statistics are used and, when
+    ``running`` is given, its ``"mean"`` and ``"var"`` are updated in place as PyTorch does,
+    ``r <- (1 - momentum) r + momentum * s`` with the *unbiased* batch variance. In
+    evaluation (``train=False``) ``running`` is required and its statistics are used instead.
+
+    Args:
+        x: inputs ``(N, D)`` or ``(N, C, H, W)``.
+        gamma, beta: scale and shift, shape ``(D,)`` or ``(C,)``.
+        train: batch statistics (True) or the running ones (False).
+        running: ``{"mean": (D,), "var": (D,)}`` float arrays, e.g. started at 0 and 1.
+        momentum: weight of the new batch in the running averages, ``0 <= momentum <= 1``.
+        eps: added to the variance, > 0.
+
+    Returns:
+        ``(out, cache)``, ``out`` of the shape of ``x``.
+
+    Raises:
+        TypeError: if an array is not floating-point or ``train`` not a bool.
+        ValueError: if the shapes do not fit, ``running`` is missing in evaluation or lacks
+            a key, or a training batch has a single value per feature (no variance).
+    """
+    x = float_array(x, "x")
+    if x.ndim not in (2, 4):
+        raise ValueError(f"x must be (N, D) or (N, C, H, W), got shape {x.shape}")
+    if not isinstance(train, (bool, np.bool_)):
+        raise TypeError(f"train must be a bool, got {type(train).__name__}")
+    momentum = check_number(momentum, "momentum", minimum=0.0)
+    if momentum > 1.0:
+        raise ValueError(f"momentum must be in [0, 1], got {momentum}")
+    eps = check_number(eps, "eps", positive=True)
+    rows = _channels_last(x)
+    gamma, beta = _check_norm_params(x, gamma, beta, rows.shape[1], "feature (channel)")
+    if running is not None:
+        if not isinstance(running, dict) or set(running) != {"mean", "var"}:
+            raise ValueError('running must be a dict {"mean": array, "var": array}')
+        for key in ("mean", "var"):
+            running[key] = float_array(running[key], f'running["{key}"]', ndim=1)
+            if running[key].shape != gamma.shape:
+                raise ValueError(
+                    f'running["{key}"] has shape {running[key].shape}, expected {gamma.shape}'
+                )
+    if train:
+        m = rows.shape[0]
+        if m < 2:
+            raise ValueError(
+                "batch norm in training needs more than one value per feature "
+                f"(x has shape {x.shape}); use train=False with running statistics"
+            )
+        mean, var = rows.mean(axis=0), rows.var(axis=0)
+        if running is not None:
+            running["mean"] *= 1.0 - momentum
+            running["mean"] += momentum * mean
+            running["var"] *= 1.0 - momentum
+            running["var"] += momentum * var * m / (m - 1)
+    else:
+        if running is None:
+            raise ValueError("batch norm in evaluation (train=False) needs running statistics")
+        mean, var = running["mean"], running["var"]
+    inv_std = 1.0 / np.sqrt(var + eps)
+    xhat = (rows - mean) * inv_std
+    out = _channels_back(gamma * xhat + beta, x.shape)
+    return out, (xhat, inv_std, gamma, x.shape, bool(train))
+
+
+def batchnorm_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, Grads]:
+    r"""Backward pass of :func:`batchnorm_forward`.
+
+    ``dbeta = sum dout``, ``dgamma = sum dout * xhat`` (over the batch and positions). In
+    training the mean and variance depend on every example, so with ``g = dout * gamma``,
+    ``dx = (m g - sum g - xhat sum(g xhat)) / (m sigma)``; in evaluation the statistics are
+    constants and ``dx = g / sigma``.
+
+    Returns:
+        ``(dx, {"gamma": dgamma, "beta": dbeta})``.
+
+    Raises:
+        ValueError: if ``dout`` does not have the forward output's shape.
+    """
+    xhat, inv_std, gamma, shape, train = cache
+    dout = upstream_gradient(dout, shape, "batchnorm_backward")
+    d_rows = _channels_last(dout)
+    grads = {"gamma": (d_rows * xhat).sum(axis=0), "beta": d_rows.sum(axis=0)}
+    dxhat = d_rows * gamma
+    if train:
+        dx_rows = _normalized_backward(dxhat, xhat, inv_std, axis=0)
+    else:
+        dx_rows = dxhat * inv_std
+    return _channels_back(dx_rows, shape), grads
+
+
+def layernorm_forward(
+    x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, *, eps: float = 1e-5
+) -> tuple[np.ndarray, tuple]:
+    r"""Layer normalization over the last axis, as ``torch.nn.LayerNorm(D)``.
+
+    Each example is normalized with its own mean and (biased) variance over its ``D``
+    features, then scaled and shifted per feature: the same in training and evaluation, and
+    independent of the batch.
+
+    Args:
+        x: inputs ``(..., D)``.
+        gamma, beta: shape ``(D,)``.
+        eps: added to the variance, > 0.
+
+    Returns:
+        ``(out, cache)``, ``out`` of the shape of ``x``.
+
+    Raises:
+        TypeError: if an array is not floating-point.
+        ValueError: if ``gamma``/``beta`` do not have shape ``(D,)``.
+    """
+    x = float_array(x, "x")
+    if x.ndim < 1:
+        raise ValueError("x must have a feature axis (..., D)")
+    eps = check_number(eps, "eps", positive=True)
+    gamma, beta = _check_norm_params(x, gamma, beta, x.shape[-1], "feature (last axis)")
+    mean, var = x.mean(axis=-1, keepdims=True), x.var(axis=-1, keepdims=True)
+    inv_std = 1.0 / np.sqrt(var + eps)
+    xhat = (x - mean) * inv_std
+    return gamma * xhat + beta, (xhat, inv_std, gamma)
+
+
+def layernorm_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, Grads]:
+    """Backward pass of :func:`layernorm_forward`: batch norm's formula along the features.
+
+    Returns:
+        ``(dx, {"gamma": dgamma, "beta": dbeta})``.
+
+    Raises:
+        ValueError: if ``dout`` does not have the forward output's shape.
+    """
+    xhat, inv_std, gamma = cache
+    dout = upstream_gradient(dout, xhat.shape, "layernorm_backward")
+    batch_axes = tuple(range(dout.ndim - 1))
+    grads = {"gamma": (dout * xhat).sum(axis=batch_axes), "beta": dout.sum(axis=batch_axes)}
+    dx = _normalized_backward(dout * gamma, xhat, inv_std, axis=-1)
+    return dx, grads
 
 
 # ---------------------------------------------------------------------------------------------

@@ -25,8 +25,12 @@ from dlbook_lib.gradient_check import (
 from dlbook_lib.numpy_layers import (
     avg_pool_backward,
     avg_pool_forward,
+    batchnorm_backward,
+    batchnorm_forward,
     conv2d_backward,
     conv2d_forward,
+    layernorm_backward,
+    layernorm_forward,
     linear_backward,
     linear_forward,
     max_pool_backward,
@@ -158,8 +162,43 @@ def recurrent_params(rng, D, H, gates):
             "b_h": rng.normal(0, 0.5, gates * H)}
 
 
-def layer_cases() -> list[Case]:
+def torch_batchnorm(x, gamma, beta, *, train, running, momentum, eps):
+    """F.batch_norm with the book's arguments; the running statistics are copied, not updated."""
+    stats = [None, None] if running is None else [
+        torch.from_numpy(running[key].copy()) for key in ("mean", "var")]
+    return F.batch_norm(x, *stats, gamma, beta, training=train, momentum=momentum, eps=eps)
+
+
+def torch_layernorm(x, gamma, beta, *, eps):
+    return F.layer_norm(x, gamma.shape, gamma, beta, eps=eps)
+
+
+def norm_cases() -> list[Case]:
     cases = []
+    for shape in [(4, 3), (16, 5), (3, 2, 4, 5)]:
+        for train in (True, False):
+            rng = rng_for("batchnorm", shape, train)
+            C = shape[1]
+            inputs = {"x": rng.normal(1.0, 2.0, size=shape), "gamma": rng.normal(size=C),
+                      "beta": rng.normal(size=C)}
+            running = {"mean": rng.normal(size=C), "var": rng.uniform(0.5, 2.0, size=C)}
+            options = {"train": train, "running": None if train else running,
+                       "momentum": 0.1, "eps": 1e-5}
+            cases.append(Case(f"batchnorm-{'train' if train else 'eval'}-{shape}",
+                              batchnorm_forward, batchnorm_backward, torch_batchnorm,
+                              inputs, options))
+    for shape in [(4, 3), (16, 7), (2, 5, 6)]:
+        rng = rng_for("layernorm", shape)
+        D = shape[-1]
+        inputs = {"x": rng.normal(1.0, 2.0, size=shape), "gamma": rng.normal(size=D),
+                  "beta": rng.normal(size=D)}
+        cases.append(Case(f"layernorm-{shape}", layernorm_forward, layernorm_backward,
+                          torch_layernorm, inputs, {"eps": 1e-5}))
+    return cases
+
+
+def layer_cases() -> list[Case]:
+    cases = norm_cases()
     for N, D, M in LINEAR_SHAPES:
         rng = rng_for("linear", N, D, M)
         inputs = {"x": rng.normal(size=(N, D)), "W": rng.normal(size=(D, M)),
@@ -219,7 +258,8 @@ LAYER_NAMES = {case.id.split("-")[0] for case in CASES}
 
 def test_the_table_covers_every_layer():
     assert LAYER_NAMES == {"linear", "sigmoid", "tanh", "relu", "conv2d", "avg_pool",
-                           "max_pool", "rnn_step", "rnn", "lstm_step", "lstm"}
+                           "max_pool", "rnn_step", "rnn", "lstm_step", "lstm", "batchnorm",
+                           "layernorm"}
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
