@@ -190,7 +190,8 @@ def _train_one_epoch(
     n = len(X)
     generator = torch.Generator().manual_seed(_epoch_seed(seed, epoch))
     order = torch.randperm(n, generator=generator).to(X.device)
-    augment_generator = torch.Generator().manual_seed(_epoch_seed(seed + 1, epoch))
+    augment_generator = (None if augment is None
+                         else torch.Generator().manual_seed(_epoch_seed(seed + 1, epoch)))
     n_batches = math.ceil(n / batch_size)
     total_loss, correct, counted, has_accuracy = 0.0, 0, 0, True
     synchronize(X.device)
